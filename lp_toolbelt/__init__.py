@@ -1,0 +1,32 @@
+"""lp-toolbelt: asyncio-native LivePerson Functions toolbelt.
+
+Example::
+
+    from lp_toolbelt import Toolbelt, LpServices
+
+    async with Toolbelt() as tb:                     # config from BRAND_ID, X_LIVEPERSON_CSDS_DOMAIN, ...
+        secret = await tb.secret_client().read_secret("my-key")
+        resp = await tb.lp_client()(LpServices.MSG_HIST, "/messaging_history/api/account/123/...")
+"""
+
+from .config import ToolbeltConfig
+from .enums import ConversationContentTypes, LpServices, SDETypes
+from .errors import ErrorCodes, ToolbeltError
+from .models.secrets import SecretEntry
+from .toolbelt import Toolbelt
+from .transport.response import HttpResponse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConversationContentTypes",
+    "ErrorCodes",
+    "HttpResponse",
+    "LpServices",
+    "SDETypes",
+    "SecretEntry",
+    "Toolbelt",
+    "ToolbeltConfig",
+    "ToolbeltError",
+    "__version__",
+]

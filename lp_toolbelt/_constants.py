@@ -1,0 +1,57 @@
+"""Defaults, in one place. Everything tunable per Toolbelt is a field of ToolbeltConfig; these are its defaults."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_CSDS_DOMAIN: Final = "api.liveperson.net"
+DEFAULT_SCHEME: Final = "https"
+DEFAULT_RATE_LIMIT: Final = 20.0  # requests per second, the FaaS proxy's cap
+DEFAULT_TIMEOUT: Final = 30.0  # seconds, one whole call including its retries
+DEFAULT_MAX_RETRIES: Final = 3
+DEFAULT_SECRETS_FILE: Final = "functions/settings.json"
+
+# Retry backoff: full jitter, delay = uniform(0, min(cap, base * 2**attempt)).
+RETRY_BACKOFF_BASE: Final = 0.25
+RETRY_BACKOFF_CAP: Final = 8.0
+RETRY_STATUSES: Final = frozenset({502, 503, 504})
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+MAX_REDIRECTS: Final = 10
+MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+
+CSDS_CACHE_TTL: Final = 600.0  # seconds, as the Node toolbelt
+SECRET_CACHE_TTL: Final = 300.0  # seconds
+OAUTH2_RENEW_BEFORE: Final = 60.0  # seconds before expiry a token is renewed
+
+DEFAULT_APP_KEY_SECRET: Final = "lp-faas-default-app-key"
+SYSTEM_SECRET_PREFIX: Final = "LIVEPERSON_DEFAULT_"
+SECRET_KEY_PATTERN: Final = r"[A-Za-z0-9_-]{1,100}"
+SECRET_VALUE_MAX_CHARS: Final = 16384
+
+PROXY_FORBIDDEN_MESSAGE: Final = "You do not have access to the page or resource you are trying to reach"
+
+# Domains the FaaS proxy allows by default; `*.x.y` matches any subdomain of x.y.
+DEFAULT_ALLOWLIST: Final[tuple[str, ...]] = (
+    "adminlogin.liveperson.net",
+    "ams-a.liveperson.net",
+    "api.liveperson.net",
+    "*.ac.liveperson.net",
+    "*.acr.liveperson.net",
+    "*.agentvep.liveperson.net",
+    "*.data-mng.liveperson.net",
+    "*.enghist.liveperson.net",
+    "*.lp-msgewt.liveperson.net",
+    "*.msghist.liveperson.net",
+    "*.push.liveperson.net",
+    "*.v.liveperson.net",
+    "*.msg.liveperson.net",
+    "*.objectstorage.liveperson.net",
+)
+
+# Per-utility defaults.
+SDE_TIMEOUT: Final = 60.0  # the SMT API is not real-time: calls can take over 30 s
+GDPR_CONCURRENCY: Final = 8
+CONTEXT_TIMEOUT: Final = 10.0
+CONTEXT_MAX_ATTEMPTS: Final = 3
+CONTEXT_DEFAULT_SESSION: Final = "__default__"
+CONTEXT_BUILTIN_NAMESPACES: Final = frozenset({"faas", "consumer", "custom", "operational", "conversation"})

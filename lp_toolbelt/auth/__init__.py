@@ -1,0 +1,1 @@
+"""Credentials and signing: OAuth 1.0a (API keys) and OAuth 2 client credentials (app installations)."""

@@ -1,0 +1,1 @@
+"""One thin client per LivePerson capability; all of them send through the Toolbelt's shared transport."""

@@ -1,0 +1,132 @@
+"""Secret Storage client: read and update secrets, with a 5-minute read cache (``use_cache=False`` bypasses it).
+
+Example::
+
+    secrets = tb.secret_client()
+    entry = await secrets.read_secret("my-crm-token")
+    await secrets.update_secret(SecretEntry(key="my-crm-token", value={"token": "new"}))
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+from .. import _constants as C
+from .._singleflight import SingleFlightCache
+from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, ToolbeltError
+from ..models.secrets import SecretEntry
+from ..secrets_store.base import SecretMissing, SecretStore
+
+__all__ = ["SecretClient", "decode_secret_value", "validate_secret_key"]
+
+COMPONENT = "SecretClient"
+_KEY_RE = re.compile(C.SECRET_KEY_PATTERN)
+
+
+def validate_secret_key(key: object) -> str:
+    """The key if it matches ``[A-Za-z0-9_-]{1,100}``; an InvalidArgumentError otherwise."""
+    if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        raise InvalidArgumentError(
+            COMPONENT,
+            ErrorCodes.SECRET_INVALID_FORMAT,
+            "secret keys must match [A-Za-z0-9_-]{1,100}",
+        )
+    return key
+
+
+def decode_secret_value(value: Any) -> Any:
+    """A string that holds JSON comes back parsed (objects/arrays only); anything else as is."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("{", "["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return value
+    return value
+
+
+class SecretClient:
+    """Reads and updates secrets of one Toolbelt (the cache is shared by every SecretClient it hands out)."""
+
+    def __init__(self, store: SecretStore, cache: SingleFlightCache[str, Any]) -> None:
+        self._store = store
+        self._cache = cache
+
+    async def read_secret(self, key: str, *, use_cache: bool = True) -> SecretEntry:
+        """The secret ``key``; NotFoundError (``secret.not-found``) when it does not exist.
+
+        Example::
+
+            entry = await secrets.read_secret("lp-faas-default-app-key", use_cache=False)
+        """
+        validate_secret_key(key)
+        if not use_cache:
+            self._cache.invalidate(key)
+        value = await self._cache.get(key, lambda: self._fetch(key))
+        return SecretEntry(key=key, value=copy.deepcopy(value))
+
+    async def update_secret(self, entry: SecretEntry) -> SecretEntry:
+        """Replace the value of an existing secret and return what is stored.
+
+        Refused before any write: a bad key or a value whose JSON form exceeds 16384 characters
+        (``secret.invalid-format``), system keys ``LIVEPERSON_DEFAULT_*`` (``secret.forbidden``);
+        an unknown key raises ``secret.not-found`` (secrets are created in the LivePerson UI or settings.json).
+        """
+        if not isinstance(entry, SecretEntry):
+            raise InvalidArgumentError(
+                COMPONENT,
+                ErrorCodes.SECRET_INVALID_FORMAT,
+                "update_secret takes a SecretEntry(key=..., value=...)",
+            )
+        key = validate_secret_key(entry.key)
+        if key.startswith(C.SYSTEM_SECRET_PREFIX):
+            raise ToolbeltError(
+                COMPONENT, ErrorCodes.SECRET_FORBIDDEN, f"system secret {key!r} cannot be updated", status=403
+            )
+        try:
+            serialized = json.dumps(entry.value)
+        except (TypeError, ValueError) as err:
+            raise InvalidArgumentError(
+                COMPONENT, ErrorCodes.SECRET_INVALID_FORMAT, "the secret value must be JSON-serializable"
+            ) from err
+        if len(serialized) > C.SECRET_VALUE_MAX_CHARS:
+            raise InvalidArgumentError(
+                COMPONENT,
+                ErrorCodes.SECRET_INVALID_FORMAT,
+                f"the serialized secret value has {len(serialized)} characters, more than {C.SECRET_VALUE_MAX_CHARS}",
+            )
+        try:
+            stored = await self._store.update(key, json.loads(serialized))
+        except SecretMissing as err:
+            raise NotFoundError(
+                COMPONENT, ErrorCodes.SECRET_NOT_FOUND, f"secret {key!r} does not exist", status=404
+            ) from err
+        except (OSError, ValueError) as err:
+            raise ToolbeltError(
+                COMPONENT,
+                ErrorCodes.SECRET_OP_FAILED,
+                f"could not update secret {key!r}: {type(err).__name__}",
+            ) from err
+        value = decode_secret_value(stored)
+        self._cache.set(key, value, C.SECRET_CACHE_TTL)
+        return SecretEntry(key=key, value=value)
+
+    async def _fetch(self, key: str) -> tuple[Any, float]:
+        try:
+            raw = await self._store.get(key)
+        except SecretMissing as err:
+            raise NotFoundError(
+                COMPONENT, ErrorCodes.SECRET_NOT_FOUND, f"secret {key!r} does not exist", status=404
+            ) from err
+        except (OSError, ValueError) as err:
+            raise ToolbeltError(
+                COMPONENT, ErrorCodes.SECRET_OP_FAILED, f"could not read secret {key!r}: {type(err).__name__}"
+            ) from err
+        return decode_secret_value(raw), C.SECRET_CACHE_TTL
+
+    def __repr__(self) -> str:
+        return f"SecretClient(store={self._store!r})"

@@ -1,0 +1,150 @@
+"""ToolbeltConfig: everything a Toolbelt needs to know, frozen, read from the environment by ``from_env``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import _constants as C
+from .errors import ConfigurationError, ErrorCodes
+
+__all__ = ["ToolbeltConfig"]
+
+
+def _default_secrets_file() -> Path | None:
+    path = Path(C.DEFAULT_SECRETS_FILE)
+    return path if path.is_file() else None
+
+
+class ToolbeltConfig(BaseModel):
+    """Configuration of one :class:`~lp_toolbelt.Toolbelt` (frozen; build a new one to change it).
+
+    All fields are optional. ``from_env()`` reads the variables a LivePerson function runs with.
+    Secret values never appear in ``repr()``.
+
+    Example::
+
+        config = ToolbeltConfig(account_id="12345678", secrets={"my-key": {"a": 1}})
+        config = ToolbeltConfig.from_env(rate_limit=10)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False)
+
+    account_id: str | None = Field(default=None, description="LivePerson account (brand) id.")
+    csds_domain: str = Field(default=C.DEFAULT_CSDS_DOMAIN, description="CSDS host or host:port.")
+    scheme: Literal["https", "http"] = Field(
+        default=C.DEFAULT_SCHEME, description="'http' exists for local emulators and tests."
+    )
+    allowlist: tuple[str, ...] = Field(
+        default=C.DEFAULT_ALLOWLIST,
+        description="Hosts the proxy lets through: 'host', 'host:port' or '*.domain'.",
+    )
+    rate_limit: float = Field(default=C.DEFAULT_RATE_LIMIT, gt=0, description="Requests per second.")
+    secrets_file: Path | None = Field(
+        default_factory=_default_secrets_file,
+        description="A LivePerson Functions CLI settings.json (secrets + whitelist).",
+    )
+    secrets: Mapping[str, Any] | None = Field(
+        default=None, repr=False, description="In-memory secret store; wins over the file."
+    )
+    timeout: float = Field(default=C.DEFAULT_TIMEOUT, gt=0, description="Seconds for one call, retries included.")
+    max_retries: int = Field(default=C.DEFAULT_MAX_RETRIES, ge=0, le=20)
+    retry_backoff_base: float = Field(default=C.RETRY_BACKOFF_BASE, ge=0)
+    retry_backoff_cap: float = Field(default=C.RETRY_BACKOFF_CAP, ge=0)
+    function_uuid: str | None = Field(default=None, description="The function's id, sent as User-Agent.")
+    context_domain: str | None = Field(
+        default=None,
+        description="Context Session Store host, e.g. 'z1.context.liveperson.net'; default: CSDS 'mavenContext'.",
+    )
+    rate_limit_backend: Literal["local", "redis"] = Field(
+        default="local",
+        description="'redis' shares the rate cap between processes (extra lp-toolbelt[redis]).",
+    )
+    redis_url: str | None = Field(default=None, repr=False, description="Redis URL for the 'redis' backend.")
+    expected_workers: int = Field(
+        default=1, ge=1, description="Processes sharing the cap; the Redis fallback uses rate_limit / this."
+    )
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as err:
+                raise _config_error(err) from err
+
+    @field_validator("csds_domain")
+    @classmethod
+    def _check_host(cls, value: str) -> str:
+        value = value.strip()
+        if not value or "/" in value or "@" in value or " " in value:
+            raise ValueError("must be a host or host:port, without scheme or path")
+        return value
+
+    @field_validator("allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> ToolbeltConfig:
+        """Build a config from the function's environment; keyword overrides win.
+
+        Reads ``BRAND_ID`` / ``X_LIVEPERSON_BRAND_ID``, ``X_LIVEPERSON_CSDS_DOMAIN``, ``LP_TOOLBELT_SCHEME``,
+        ``LP_TOOLBELT_RATE_LIMIT``, ``LP_TOOLBELT_SECRETS_FILE``, ``LP_TOOLBELT_REDIS_URL``,
+        ``LAMBDA_UUID`` / ``X_LIVEPERSON_FUNCTION_UUID`` and ``LP_TOOLBELT_CONTEXT_DOMAIN``.
+
+        Example::
+
+            config = ToolbeltConfig.from_env(timeout=10)
+        """
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        account = source.get("BRAND_ID") or source.get("X_LIVEPERSON_BRAND_ID")
+        if account:
+            values["account_id"] = account
+        mapping = {
+            "X_LIVEPERSON_CSDS_DOMAIN": "csds_domain",
+            "LP_TOOLBELT_SCHEME": "scheme",
+            "LP_TOOLBELT_RATE_LIMIT": "rate_limit",
+            "LP_TOOLBELT_SECRETS_FILE": "secrets_file",
+            "LP_TOOLBELT_CONTEXT_DOMAIN": "context_domain",
+            "LP_TOOLBELT_REDIS_URL": "redis_url",
+            "LP_TOOLBELT_RATE_LIMIT_BACKEND": "rate_limit_backend",
+            "LP_TOOLBELT_EXPECTED_WORKERS": "expected_workers",
+        }
+        for var, field in mapping.items():
+            if source.get(var):
+                values[field] = source[var]
+        uuid = source.get("X_LIVEPERSON_FUNCTION_UUID") or source.get("LAMBDA_UUID")
+        if uuid:
+            values["function_uuid"] = uuid
+        if "redis_url" in values and "rate_limit_backend" not in values:
+            values["rate_limit_backend"] = "redis"
+        values.update(overrides)
+        return cls(**values)
+
+    def require_account(self, component: str) -> str:
+        """The account id, or a ConfigurationError naming the component that needed it."""
+        if not self.account_id:
+            raise ConfigurationError(
+                component,
+                ErrorCodes.CONFIG_INVALID,
+                "no account id configured (set BRAND_ID or ToolbeltConfig(account_id=...))",
+            )
+        return self.account_id
+
+
+def _config_error(err: ValidationError) -> ConfigurationError:
+    # include_input=False: a bad value may be a secret; only locations and reasons are reported.
+    parts = []
+    for item in err.errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) for p in item["loc"]) or "config"
+        parts.append(f"{loc}: {item['msg']}")
+    return ConfigurationError("ToolbeltConfig", ErrorCodes.CONFIG_INVALID, "invalid configuration: " + "; ".join(parts))

@@ -1,0 +1,110 @@
+"""Pure: may a request to this URL leave through the FaaS proxy?
+
+The decision is made on the *parsed* host (yarl), never on the URL text, so userinfo tricks
+(``https://api.liveperson.net@evil.com/``), look-alike suffixes (``evilliveperson.net``), trailing dots and
+mixed case cannot fool it. Entries are ``host`` (any port), ``host:port`` (that port only) or ``*.domain``
+(any subdomain of ``domain``, not ``domain`` itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from yarl import URL
+
+__all__ = ["Allowlist", "normalize_host"]
+
+_SCHEMES = frozenset({"http", "https"})
+
+
+def normalize_host(host: str) -> str:
+    """Lower-case, IDNA-encode and strip one trailing dot; ``''`` when the host cannot be normalized."""
+    host = host.strip().lower()
+    if host.endswith("."):
+        host = host[:-1]
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host or ".." in host:
+        return ""
+    try:
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    host: str  # normalized host, or the domain of a wildcard
+    port: int | None
+    wildcard: bool
+
+
+def _parse_entry(entry: str) -> _Entry | None:
+    text = entry.strip()
+    if not text:
+        return None
+    wildcard = text.startswith("*.")
+    if wildcard:
+        text = text[2:]
+    port: int | None = None
+    if text.startswith("["):  # [ipv6]:port
+        end = text.find("]")
+        host_part, rest = text[: end + 1], text[end + 1 :]
+        if rest.startswith(":") and rest[1:].isdigit():
+            port = int(rest[1:])
+    elif text.count(":") == 1:
+        host_part, _, port_text = text.partition(":")
+        if not port_text.isdigit():
+            return None
+        port = int(port_text)
+    else:
+        host_part = text
+    host = normalize_host(host_part)
+    if not host:
+        return None
+    return _Entry(host, port, wildcard)
+
+
+class Allowlist:
+    """A compiled allowlist. ``allows(url)`` is the whole decision; build once, query per request.
+
+    Example::
+
+        allow = Allowlist(["api.liveperson.net", "*.msghist.liveperson.net", "127.0.0.1:8080"])
+        allow.allows(URL("https://va.msghist.liveperson.net/x"))   # True
+        allow.allows(URL("https://api.liveperson.net@evil.com/"))  # False
+    """
+
+    __slots__ = ("_any_port", "_entries", "_port_specific", "_wildcards")
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        parsed = [e for e in (_parse_entry(x) for x in entries) if e is not None]
+        self._entries = tuple(parsed)
+        self._any_port = frozenset(e.host for e in parsed if not e.wildcard and e.port is None)
+        self._port_specific = frozenset((e.host, e.port) for e in parsed if not e.wildcard and e.port is not None)
+        self._wildcards = tuple(("." + e.host, e.port) for e in parsed if e.wildcard)
+
+    @property
+    def entries(self) -> tuple[str, ...]:
+        """The entries in normalized text form."""
+        out = []
+        for e in self._entries:
+            text = ("*." if e.wildcard else "") + e.host
+            out.append(f"{text}:{e.port}" if e.port is not None else text)
+        return tuple(out)
+
+    def allows(self, url: URL) -> bool:
+        """True when ``url`` is absolute http(s) and its host (and port) match an entry."""
+        if url.scheme not in _SCHEMES or not url.host:
+            return False
+        host = normalize_host(url.host)
+        if not host:
+            return False
+        port = url.port
+        if host in self._any_port or (host, port) in self._port_specific:
+            return True
+        for suffix, wport in self._wildcards:
+            if host.endswith(suffix) and len(host) > len(suffix) and (wport is None or wport == port):
+                return True
+        return False

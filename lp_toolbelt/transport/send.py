@@ -1,0 +1,326 @@
+"""The one send path: allowlist → limiter → middlewares → aiohttp → fully read HttpResponse, with retries.
+
+Every client of a Toolbelt sends through one :class:`Transport`, so they share one ``aiohttp.ClientSession``,
+one rate limiter and one retry policy. The clock, the sleep and the jitter source are injectable, so tests
+drive retries with a fake clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import ClientMiddlewareType
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from .. import _constants as C
+from ..errors import (
+    ErrorCodes,
+    ForbiddenHostError,
+    InvalidArgumentError,
+    RateLimitedError,
+    RequestTimeoutError,
+    ToolbeltError,
+    TransportError,
+)
+from .allowlist import Allowlist
+from .limiter import RateLimiter
+from .middlewares import request_id_middleware
+from .response import HttpResponse
+from .retry import RetryPolicy, is_retry_safe, parse_retry_after
+
+__all__ = ["Request", "Transport"]
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request as a value (built by pure functions in the clients, sent by :meth:`Transport.send`).
+
+    ``retry_safe`` overrides the method-based idempotency rule (``None``: decide by method).
+    """
+
+    method: str
+    url: URL
+    params: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+    json: Any = _MISSING
+    data: Any = None
+    retry_safe: bool | None = None
+    middlewares: tuple[ClientMiddlewareType, ...] = field(default=())
+
+    @property
+    def has_json(self) -> bool:
+        return self.json is not _MISSING
+
+
+class Transport:
+    """Owns (or borrows) the session and sends every request of one Toolbelt.
+
+    Args:
+        allowlist: the compiled proxy allowlist.
+        limiter: the shared rate limiter.
+        retry: the retry policy.
+        timeout: default seconds for one call, all attempts and waits included.
+        session: a borrowed session (not closed by :meth:`aclose`); ``None`` creates one lazily.
+        clock: monotonic seconds (default ``time.monotonic``); sleep: awaitable sleep; rand: jitter in [0, 1);
+        wall_clock: Unix time for HTTP-date Retry-After values.
+    """
+
+    def __init__(
+        self,
+        *,
+        allowlist: Allowlist,
+        limiter: RateLimiter,
+        retry: RetryPolicy | None = None,
+        timeout: float = C.DEFAULT_TIMEOUT,
+        session: aiohttp.ClientSession | None = None,
+        user_agent: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+        wall_clock: Callable[[], float] = time.time,
+        max_response_bytes: int = C.MAX_RESPONSE_BYTES,
+    ) -> None:
+        self.allowlist = allowlist
+        self.limiter = limiter
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self._session = session
+        self._owns_session = session is None
+        self._user_agent = user_agent
+        self._clock = clock
+        self._sleep = sleep
+        self._rand = rand
+        self._wall_clock = wall_clock
+        self._max_response_bytes = max_response_bytes
+        self._closed = False
+
+    # -- session lifecycle -------------------------------------------------------------------------------
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The shared session, created on first use (inside the running loop)."""
+        if self._closed:
+            raise ToolbeltError("Toolbelt", ErrorCodes.HTTP_OP_FAILED, "the toolbelt is closed")
+        if self._session is None:
+            headers = {"User-Agent": self._user_agent} if self._user_agent else None
+            self._session = aiohttp.ClientSession(headers=headers, raise_for_status=False)
+        return self._session
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it. Idempotent."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+        await self.limiter.aclose()
+
+    # -- sending -----------------------------------------------------------------------------------------
+    def check_allowed(self, url: URL, component: str) -> None:
+        """Raise ForbiddenHostError (status 403, the proxy's message) unless ``url`` may leave the proxy."""
+        if not self.allowlist.allows(url):
+            raise ForbiddenHostError(
+                component,
+                ErrorCodes.HTTP_FORBIDDEN_HOST,
+                f"{C.PROXY_FORBIDDEN_MESSAGE} (host {url.host!r} is not on the allowlist)",
+                status=403,
+            )
+
+    async def send(
+        self,
+        request: Request,
+        *,
+        component: str = "HTTPClient",
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        """Send ``request`` and return the fully read response (any status).
+
+        Raises ForbiddenHostError before connecting for a host outside the allowlist (every redirect hop is
+        checked too), RateLimitedError when 429s outlast the retries, RequestTimeoutError past the deadline,
+        TransportError for network failures that cannot (or can no longer) be retried.
+        """
+        url = request.url
+        if not url.absolute:
+            raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "the URL must be absolute")
+        self.check_allowed(url, component)
+        budget = self.timeout if timeout is None else timeout
+        if budget <= 0:
+            raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "timeout must be > 0")
+        deadline = self._clock() + budget
+        retry_safe = is_retry_safe(request.method, request.retry_safe)
+        method = request.method.upper()
+        params = request.params
+        json_body = request.json
+        data = request.data
+        headers = request.headers
+        middlewares = (request_id_middleware, *request.middlewares)
+        attempt = 0
+        redirects = 0
+        while True:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise self._timeout_error(component, url, budget)
+            try:
+                async with asyncio.timeout(remaining):
+                    await self.limiter.acquire()
+                    status, resp_headers, body, reason = await self._attempt(
+                        method, url, params, headers, json_body, data, middlewares, deadline
+                    )
+            except TimeoutError as err:
+                raise self._timeout_error(component, url, budget) from err
+            except _TooLarge as err:
+                raise self._transport_error(component, url, err) from err
+            except aiohttp.ClientConnectorError as err:
+                # Nothing was sent: safe to retry for any method (but not a TLS failure).
+                if isinstance(err, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+                    raise self._transport_error(component, url, err) from err
+                await self._before_retry(component, url, attempt, None, deadline, err)
+                attempt += 1
+                continue
+            except (aiohttp.ClientError, OSError) as err:
+                if isinstance(err, aiohttp.InvalidURL):
+                    raise InvalidArgumentError(
+                        component, ErrorCodes.HTTP_INVALID_ARGUMENT, f"invalid URL for host {url.host!r}"
+                    ) from err
+                if not retry_safe:
+                    raise self._transport_error(component, url, err) from err
+                await self._before_retry(component, url, attempt, None, deadline, err)
+                attempt += 1
+                continue
+
+            if status in _REDIRECTS and "Location" in resp_headers:
+                redirects += 1
+                if redirects > C.MAX_REDIRECTS:
+                    raise TransportError(
+                        component, ErrorCodes.HTTP_OP_FAILED, f"too many redirects from {request.url.host}"
+                    )
+                url = url.join(URL(resp_headers["Location"]))
+                self.check_allowed(url, component)
+                params = None
+                if status == 303 or (status in (301, 302) and method == "POST"):
+                    method, json_body, data = ("HEAD" if method == "HEAD" else "GET"), _MISSING, None
+                continue
+
+            if attempt < self.retry.max_retries and self.retry.retryable_status(status, retry_safe):
+                retry_after = parse_retry_after(resp_headers.get("Retry-After"), self._wall_clock())
+                delay = self.retry.delay(attempt, retry_after, self._rand)
+                if self._clock() + delay < deadline:
+                    attempt += 1
+                    await self._sleep(delay)
+                    continue
+            if status == 429:
+                raise RateLimitedError(
+                    component,
+                    ErrorCodes.HTTP_RATE_LIMITED,
+                    f"rate limited by the proxy (429) for {url.host} after {attempt + 1} attempt(s)",
+                    status=429,
+                )
+            return HttpResponse(status, resp_headers, body, url=url, method=method, reason=reason, component=component)
+
+    async def _attempt(
+        self,
+        method: str,
+        url: URL,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        json_body: Any,
+        data: Any,
+        middlewares: Sequence[ClientMiddlewareType],
+        deadline: float,
+    ) -> tuple[int, CIMultiDictProxy[str], bytes, str | None]:
+        kwargs: dict[str, Any] = {}
+        if json_body is not _MISSING:
+            kwargs["json"] = json_body
+        elif data is not None:
+            kwargs["data"] = data
+        async with self.session.request(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            allow_redirects=False,
+            middlewares=middlewares,
+            **kwargs,
+        ) as resp:
+            body = await self._read_body(resp)
+            return resp.status, resp.headers, body, resp.reason
+
+    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes:
+        limit = self._max_response_bytes
+        length = resp.content_length
+        if length is not None and length <= limit:
+            return await resp.read()
+        if length is not None:
+            raise _TooLarge(limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _before_retry(
+        self,
+        component: str,
+        url: URL,
+        attempt: int,
+        retry_after: float | None,
+        deadline: float,
+        err: BaseException,
+    ) -> None:
+        if attempt >= self.retry.max_retries:
+            raise self._transport_error(component, url, err) from err
+        delay = self.retry.delay(attempt, retry_after, self._rand)
+        if self._clock() + delay >= deadline:
+            raise self._transport_error(component, url, err) from err
+        await self._sleep(delay)
+
+    @staticmethod
+    def _timeout_error(component: str, url: URL, budget: float) -> RequestTimeoutError:
+        return RequestTimeoutError(
+            component, ErrorCodes.HTTP_TIMEOUT, f"request to {url.host} timed out after {budget:g}s"
+        )
+
+    @staticmethod
+    def _transport_error(component: str, url: URL, err: BaseException) -> TransportError:
+        if isinstance(err, _TooLarge):
+            return TransportError(
+                component,
+                ErrorCodes.HTTP_RESPONSE_TOO_LARGE,
+                f"response from {url.host} exceeds {err.limit} bytes",
+            )
+        return TransportError(
+            component,
+            ErrorCodes.HTTP_OP_FAILED,
+            f"request to {url.host} failed: {type(err).__name__}",
+        )
+
+
+class _TooLarge(aiohttp.ClientPayloadError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"response exceeds {limit} bytes")
+        self.limit = limit
+
+
+def merge_headers(*parts: Mapping[str, str] | None) -> CIMultiDict[str]:
+    """Merge header mappings left to right (later wins), case-insensitively."""
+    out: CIMultiDict[str] = CIMultiDict()
+    for part in parts:
+        if part:
+            for key, value in part.items():
+                out[key] = value
+    return out
