@@ -98,7 +98,8 @@ class ToolbeltConfig(BaseModel):
 
         Reads ``BRAND_ID`` / ``X_LIVEPERSON_BRAND_ID``, ``X_LIVEPERSON_CSDS_DOMAIN``, ``LP_TOOLBELT_SCHEME``,
         ``LP_TOOLBELT_RATE_LIMIT``, ``LP_TOOLBELT_SECRETS_FILE``, ``LP_TOOLBELT_REDIS_URL``,
-        ``LAMBDA_UUID`` / ``X_LIVEPERSON_FUNCTION_UUID`` and ``LP_TOOLBELT_CONTEXT_DOMAIN``.
+        ``LAMBDA_UUID`` / ``X_LIVEPERSON_FUNCTION_UUID``, ``LP_TOOLBELT_CONTEXT_DOMAIN`` and
+        ``LP_TOOLBELT_ALLOWLIST`` (comma-separated entries added to the default allowlist).
 
         Example::
 
@@ -122,6 +123,9 @@ class ToolbeltConfig(BaseModel):
         for var, field in mapping.items():
             if source.get(var):
                 values[field] = source[var]
+        extra_allow = source.get("LP_TOOLBELT_ALLOWLIST")
+        if extra_allow:
+            values["allowlist"] = (*C.DEFAULT_ALLOWLIST, *(p.strip() for p in extra_allow.split(",") if p.strip()))
         uuid = source.get("X_LIVEPERSON_FUNCTION_UUID") or source.get("LAMBDA_UUID")
         if uuid:
             values["function_uuid"] = uuid

@@ -28,4 +28,4 @@ class _CompatClientResponse(ClientResponse):
 def install() -> None:
     """Make aioresponses build responses aiohttp >= 3.14 accepts (no-op where not needed)."""
     if _NEEDS_SHIM:
-        aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[misc]
+        aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[attr-defined]

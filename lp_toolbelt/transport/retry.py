@@ -57,7 +57,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> float:
     """Full-jitter exponential backoff for retry number ``attempt`` (0-based); ``rand()`` in [0, 1)."""
-    ceiling = min(cap, base * (2 ** min(attempt, 30)))
+    ceiling = min(cap, base * (2.0 ** min(attempt, 30)))
     return ceiling * rand()
 
 

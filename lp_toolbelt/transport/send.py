@@ -26,7 +26,6 @@ from ..errors import (
     InvalidArgumentError,
     RateLimitedError,
     RequestTimeoutError,
-    ToolbeltError,
     TransportError,
 )
 from .allowlist import Allowlist
@@ -109,7 +108,7 @@ class Transport:
     def session(self) -> aiohttp.ClientSession:
         """The shared session, created on first use (inside the running loop)."""
         if self._closed:
-            raise ToolbeltError("Toolbelt", ErrorCodes.HTTP_OP_FAILED, "the toolbelt is closed")
+            raise TransportError("Toolbelt", ErrorCodes.HTTP_OP_FAILED, "the toolbelt is closed")
         if self._session is None:
             headers = {"User-Agent": self._user_agent} if self._user_agent else None
             self._session = aiohttp.ClientSession(headers=headers, raise_for_status=False)
@@ -152,6 +151,8 @@ class Transport:
         TransportError for network failures that cannot (or can no longer) be retried.
         """
         url = request.url
+        if self._closed:
+            raise TransportError(component, ErrorCodes.HTTP_OP_FAILED, "the toolbelt is closed")
         if not url.absolute:
             raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "the URL must be absolute")
         self.check_allowed(url, component)

@@ -1,0 +1,104 @@
+"""``python -m lp_toolbelt.emulator``: serve a local LivePerson until interrupted.
+
+Prints the environment that points a ``Toolbelt`` (``ToolbeltConfig.from_env()``) at it. ``main(argv)`` and
+``serve(emulator)`` are reusable by a command-line front end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import shlex
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .app import Emulator
+from .state import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
+
+__all__ = ["build_parser", "env_lines", "main", "serve"]
+
+_DEFAULT_SETTINGS = Path(__file__).parent / "data" / "settings.json"
+
+
+def build_parser(prog: str = "python -m lp_toolbelt.emulator") -> argparse.ArgumentParser:
+    """The argument parser of the emulator command."""
+    parser = argparse.ArgumentParser(prog=prog, description="Serve a local LivePerson emulator.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8088, help="port to bind (default: 8088; 0 = any free)")
+    parser.add_argument("--settings", type=Path, default=None, help="a settings.json (default: the demo seed)")
+    parser.add_argument("--account", default=DEFAULT_ACCOUNT_ID, help=f"account id (default: {DEFAULT_ACCOUNT_ID})")
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=DEFAULT_RATE_LIMIT,
+        help=f"proxy cap in requests/second, 0 = none (default: {DEFAULT_RATE_LIMIT:g})",
+    )
+    return parser
+
+
+def env_lines(emulator: Emulator, settings_file: Path | None = None) -> list[str]:
+    """``export`` lines that point ``ToolbeltConfig.from_env()`` at a running emulator."""
+    lines = [
+        f"export BRAND_ID={shlex.quote(emulator.state.account_id)}",
+        f"export X_LIVEPERSON_CSDS_DOMAIN={shlex.quote(emulator.host)}",
+        "export LP_TOOLBELT_SCHEME=http",
+    ]
+    if settings_file is not None:
+        lines.append(f"export LP_TOOLBELT_SECRETS_FILE={shlex.quote(str(settings_file.resolve()))}")
+    return lines
+
+
+async def serve(
+    emulator: Emulator,
+    *,
+    settings_file: Path | None = None,
+    out: TextIO | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run ``emulator`` until ``stop`` is set, SIGTERM arrives or the task is cancelled (Ctrl-C)."""
+    stream = out if out is not None else sys.stdout
+    stop_event = stop if stop is not None else asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, stop_event.set)
+    try:
+        async with emulator:
+            print(
+                f"# lp-toolbelt emulator on {emulator.base_url} (account {emulator.state.account_id}); Ctrl-C to stop",
+                file=stream,
+            )
+            print(
+                f"# the Toolbelt's allowlist must include {emulator.host} (emulator.config() does this)",
+                file=stream,
+            )
+            for line in env_lines(emulator, settings_file):
+                print(line, file=stream)
+            stream.flush()
+            await stop_event.wait()
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse ``argv``, serve until interrupted, return the exit status."""
+    args = build_parser().parse_args(argv)
+    settings: Path | None = args.settings
+    rate_limit: float | None = args.rate_limit if args.rate_limit and args.rate_limit > 0 else None
+    emulator = Emulator(settings, account_id=args.account, host=args.host, port=args.port, rate_limit=rate_limit)
+    try:
+        asyncio.run(serve(emulator, settings_file=settings if settings is not None else _DEFAULT_SETTINGS))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as err:
+        print(f"lp-toolbelt emulator: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

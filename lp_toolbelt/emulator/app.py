@@ -1,0 +1,179 @@
+"""The emulator application and its server: ``build_app(state)`` and ``Emulator``.
+
+The application is the FaaS proxy middleware (allowlist, rate cap, faults, request log) in front of one route
+module per LivePerson API; each module in :data:`ROUTE_MODULES` exposes ``setup(app, state)``. ``Emulator``
+serves that application on a loopback port and hands out a ``ToolbeltConfig`` pointing at it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+from aiohttp import web
+from yarl import URL
+
+from .._constants import DEFAULT_ALLOWLIST
+from ..config import ToolbeltConfig
+from .routes import context, csds, lp_api, msghist, proxy, salesforce, sentinel, smt, swift
+from .state import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT, STATE_KEY, EmulatorState
+
+__all__ = ["ROUTE_MODULES", "Emulator", "build_app"]
+
+RouteSetup = Callable[[web.Application, EmulatorState], None]
+
+ROUTE_MODULES: Final[tuple[RouteSetup, ...]] = (
+    csds.setup,
+    sentinel.setup,
+    lp_api.setup,
+    msghist.setup,
+    smt.setup,
+    swift.setup,
+    context.setup,
+    salesforce.setup,
+)
+"""The ``setup(app, state)`` of every route module, in registration order."""
+
+UNCAPPED_CLIENT_RATE: Final = 1000.0  # the rate_limit emu.config() gives when the emulator has no cap
+
+
+def build_app(state: EmulatorState) -> web.Application:
+    """The aiohttp application emulating LivePerson over ``state`` (the proxy middleware + every route)."""
+    app = web.Application(middlewares=[proxy.proxy_middleware(state)])
+    app[STATE_KEY] = state
+    for setup in ROUTE_MODULES:
+        setup(app, state)
+    return app
+
+
+def _display_host(bind_host: str) -> str:
+    if bind_host in ("", "0.0.0.0"):  # noqa: S104 - mapping a wildcard bind to a connectable address
+        return "127.0.0.1"
+    if bind_host == "::":
+        return "[::1]"
+    if ":" in bind_host and not bind_host.startswith("["):
+        return f"[{bind_host}]"
+    return bind_host
+
+
+class Emulator:
+    """A local LivePerson (CSDS, Sentinel, LP APIs behind the FaaS proxy) on a loopback port.
+
+    Example::
+
+        async with Emulator() as emu:
+            async with Toolbelt(emu.config()) as tb:
+                ...
+            assert emu.state.count("csds") == 1
+
+    ``settings`` is a settings.json path or mapping (None: the packaged demo seed). ``port=0`` picks a free
+    port. ``rate_limit`` is the proxy's cap in requests per second (None: no cap).
+    """
+
+    def __init__(
+        self,
+        settings: Path | str | Mapping[str, Any] | None = None,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate_limit: float | None = DEFAULT_RATE_LIMIT,
+        shutdown_timeout: float = 1.0,
+    ) -> None:
+        self.state = EmulatorState.from_settings(settings, account_id=account_id, rate_limit=rate_limit)
+        self.bind_host = host
+        self._requested_port = port
+        self._shutdown_timeout = shutdown_timeout
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    # ---- addresses
+    @property
+    def running(self) -> bool:
+        """True between ``start()`` and ``stop()``."""
+        return self._runner is not None
+
+    @property
+    def port(self) -> int:
+        """The port the emulator listens on (only known once started)."""
+        if self._port is None:
+            raise RuntimeError("the emulator is not started")
+        return self._port
+
+    @property
+    def host(self) -> str:
+        """``"127.0.0.1:PORT"``: the CSDS domain and the host every service points at."""
+        return f"{_display_host(self.bind_host)}:{self.port}"
+
+    @property
+    def base_url(self) -> URL:
+        """``http://127.0.0.1:PORT``."""
+        return URL(f"http://{self.host}")
+
+    # ---- lifecycle
+    async def start(self) -> None:
+        """Serve on ``host:port`` and point every CSDS service at the emulator."""
+        if self._runner is not None:
+            raise RuntimeError("the emulator is already started")
+        previous = self.state.host
+        runner = web.AppRunner(
+            build_app(self.state),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=self._shutdown_timeout,
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.bind_host, self._requested_port)
+            await site.start()
+            self._port = int(runner.addresses[0][1])
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.state.host = self.host
+        self.state.point_services_at(self.state.host, previous)
+        self.state.bucket.reset()
+
+    async def stop(self) -> None:
+        """Stop serving (in-flight requests get ``shutdown_timeout`` seconds). Safe to call twice."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # ---- clients
+    def config(self, **overrides: Any) -> ToolbeltConfig:
+        """A ``ToolbeltConfig`` for this emulator: its account, CSDS at ``self.host`` over http, the allowlist
+        the proxy applies, its rate cap (1000/s when uncapped) and a deep copy of the seeded secrets.
+        Keyword arguments override any field."""
+        rate = self.state.rate_limit if self.state.rate_limit is not None else UNCAPPED_CLIENT_RATE
+        values: dict[str, Any] = {
+            "account_id": self.state.account_id,
+            "csds_domain": self.host,
+            "scheme": "http",
+            "allowlist": (*DEFAULT_ALLOWLIST, *self.state.whitelist, self.host),
+            "rate_limit": rate,
+            "secrets": copy.deepcopy(self.state.secrets),
+            "secrets_file": None,
+        }
+        values.update(overrides)
+        return ToolbeltConfig(**values)
+
+    def __repr__(self) -> str:
+        where = self.host if self._port is not None else "not started"
+        return f"Emulator({where}, account_id={self.state.account_id!r})"

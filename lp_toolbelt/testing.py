@@ -1,0 +1,1 @@
+"""pytest plugin for users' handler tests (fixtures ``lp_emulator`` and ``toolbelt``)."""

@@ -1,0 +1,1 @@
+# Minimal local stubs: only the parts of oauthlib that lp_toolbelt uses.

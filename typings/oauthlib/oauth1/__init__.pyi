@@ -1,0 +1,3 @@
+from .rfc5849 import Client as Client
+
+__all__ = ["Client"]
