@@ -12,6 +12,9 @@ Example::
 from .config import ToolbeltConfig
 from .enums import ConversationContentTypes, LpServices, SDETypes
 from .errors import ErrorCodes, ToolbeltError
+from .models.context import Namespace
+from .models.conversation import Conversation, KeywordScanResult, MessageRecord
+from .models.sde import ConversationSDEs, SDEEvent
 from .models.secrets import SecretEntry
 from .toolbelt import Toolbelt
 from .transport.response import HttpResponse
@@ -19,10 +22,16 @@ from .transport.response import HttpResponse
 __version__ = "0.1.0"
 
 __all__ = [
+    "Conversation",
     "ConversationContentTypes",
+    "ConversationSDEs",
     "ErrorCodes",
     "HttpResponse",
+    "KeywordScanResult",
     "LpServices",
+    "MessageRecord",
+    "Namespace",
+    "SDEEvent",
     "SDETypes",
     "SecretEntry",
     "Toolbelt",

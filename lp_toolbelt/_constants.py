@@ -51,7 +51,26 @@ DEFAULT_ALLOWLIST: Final[tuple[str, ...]] = (
 # Per-utility defaults.
 SDE_TIMEOUT: Final = 60.0  # the SMT API is not real-time: calls can take over 30 s
 GDPR_CONCURRENCY: Final = 8
+MSGHIST_API_VERSION: Final = "2"  # v=2: unauthenticated SDEs are returned too
+MSGHIST_SOURCE: Final = "FaaS_Toolbelt"
+SMT_API_VERSION: Final = "1"
+SWIFT_SERVICE: Final = "swift"  # CSDS name of the object storage holding conversation files
+SWIFT_AUTH_PATH: Final = "/auth/v1.0"
+# The default GDPR replacement file: a 1x1 black PNG.
+GDPR_REPLACEMENT_PNG_BASE64: Final = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk+A8AAQUBAScY42YAAAAASUVORK5CYII="
+)
+GDPR_REPLACEMENT_CONTENT_TYPE: Final = "image/png"
 CONTEXT_TIMEOUT: Final = 10.0
 CONTEXT_MAX_ATTEMPTS: Final = 3
 CONTEXT_DEFAULT_SESSION: Final = "__default__"
 CONTEXT_BUILTIN_NAMESPACES: Final = frozenset({"faas", "consumer", "custom", "operational", "conversation"})
+CONTEXT_CONCURRENCY: Final = 8  # concurrent GETs of get_selected_properties_in_session
+SALESFORCE_API_VERSION: Final = "v60.0"
+
+# Redis backend (extra lp-toolbelt[redis]): the rate cap and the CSDS/OAuth2 caches shared between processes.
+REDIS_KEY_PREFIX: Final = "lp-toolbelt"
+REDIS_SOCKET_TIMEOUT: Final = 0.5  # seconds for one Redis command; past it Redis counts as unavailable
+REDIS_CONNECT_TIMEOUT: Final = 0.5  # seconds to open a connection to Redis
+REDIS_RETRY_INTERVAL: Final = 1.0  # seconds between probes of an unavailable Redis (the fallback serves meanwhile)
+REDIS_LOCK_TTL: Final = 10.0  # seconds a cross-process single-flight lock lives (waiters give up after it)

@@ -15,20 +15,27 @@ from typing import Any
 
 import aiohttp
 
+from . import _constants as C
 from ._singleflight import SingleFlightCache
 from .auth.oauth1 import OAuth1Credentials
+from .clients.context import ContextServiceClient
 from .clients.csds import CsdsClient
 from .clients.http import HttpClient
 from .clients.lp import LpClient, _Auth
+from .clients.salesforce import SalesforceClient
 from .clients.secrets import SecretClient
 from .config import ToolbeltConfig
 from .errors import ConfigurationError, ErrorCodes
+from .redis_cache import SharedCache, make_shared_cache, shared_csds_cache, shared_token_cache
 from .secrets_store import InMemorySecretStore, SecretStore, SettingsFile, SettingsFileSecretStore
 from .secrets_store.file import SettingsFormatError
 from .transport.allowlist import Allowlist
 from .transport.limiter import RateLimiter, make_limiter
 from .transport.retry import RetryPolicy
 from .transport.send import Transport
+from .utils.conversation import ConversationUtil
+from .utils.gdpr import GDPRUtil
+from .utils.sde import SDEUtil
 
 __all__ = ["Toolbelt"]
 
@@ -75,7 +82,17 @@ class Toolbelt:
             self.secret_store = SettingsFileSecretStore(cfg.secrets_file)
         else:
             self.secret_store = InMemorySecretStore({})
-        self.limiter: RateLimiter = limiter if limiter is not None else make_limiter(cfg.rate_limit)
+        self.limiter: RateLimiter = (
+            limiter
+            if limiter is not None
+            else make_limiter(
+                cfg.rate_limit,
+                cfg.rate_limit_backend,
+                redis_url=cfg.redis_url,
+                account=cfg.account_id,
+                expected_workers=cfg.expected_workers,
+            )
+        )
         self.transport = Transport(
             allowlist=self.allowlist,
             limiter=self.limiter,
@@ -87,9 +104,11 @@ class Toolbelt:
             sleep=sleep,
             rand=rand,
         )
-        self.csds_cache: SingleFlightCache[str, dict[str, str]] = SingleFlightCache(clock)
+        # rate_limit_backend="redis": CSDS domains and OAuth2 tokens are shared through Redis too (redis_cache.py).
+        self.shared_cache: SharedCache | None = make_shared_cache(cfg)
+        self.csds_cache: SingleFlightCache[str, dict[str, str]] = shared_csds_cache(self.shared_cache, cfg, clock)
         self.secret_cache: SingleFlightCache[str, Any] = SingleFlightCache(clock)
-        self.token_cache: SingleFlightCache[tuple[str, str], str] = SingleFlightCache(clock)
+        self.token_cache: SingleFlightCache[tuple[str, str], str] = shared_token_cache(self.shared_cache, cfg, clock)
         self._signers: dict[OAuth1Credentials, _Auth] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -110,6 +129,8 @@ class Toolbelt:
         for cache in (self.csds_cache, self.secret_cache, self.token_cache):
             await cache.aclose()
         await self.transport.aclose()
+        if self.shared_cache is not None:
+            await self.shared_cache.aclose()
 
     @property
     def closed(self) -> bool:
@@ -140,6 +161,56 @@ class Toolbelt:
         )
 
     # -- more factories are added below by the utils/clients modules -----------------------------------------
+
+    def conversation_util(self) -> ConversationUtil:
+        """Conversations from the Messaging Interactions API (``get_conversation_by_id``) and the keyword scan.
+
+        Example::
+
+            conv = await tb.conversation_util().get_conversation_by_id(conversation_id)
+            hits = tb.conversation_util().scan_conversation_for_keywords(conv, ["refund"])
+        """
+        return ConversationUtil(self.lp_client(), self.config)
+
+    def sde_util(self, *, timeout: float | None = None) -> SDEUtil:
+        """Engagement attributes: ``add_sdes`` (SMT API, 60 s deadline by default) and ``get_sdes_from_conv``.
+
+        Example::
+
+            await tb.sde_util().add_sdes([{"type": "ctmrinfo", "info": {"ctype": "vip"}}], visitor_id, session_id)
+        """
+        return SDEUtil(self.lp_client(), self.config, timeout=C.SDE_TIMEOUT if timeout is None else timeout)
+
+    def gdpr_util(self, *, concurrency: int = C.GDPR_CONCURRENCY) -> GDPRUtil:
+        """GDPR file replacement in the conversation file storage (Swift); ``concurrency`` PUTs at once.
+
+        Example::
+
+            replaced = await tb.gdpr_util().replace_conversation_files(conv, {"username": u, "password": p})
+        """
+        return GDPRUtil(self.transport, self.config, self.csds_client(), concurrency=concurrency)
+
+    def context_service_client(self, api_key: str) -> ContextServiceClient:
+        """The Context Session Store of the configured account, authorized with ``api_key`` (``maven-api-key``).
+
+        The host is ``config.context_domain`` when set, else CSDS ``mavenContext``.
+
+        Example::
+
+            ctx = tb.context_service_client(api_key)
+            await ctx.set_properties_in_namespace("orders", {"step": 2}, session_id="conv-1")
+        """
+        return ContextServiceClient(self.transport, self.config, self.csds_client(), api_key)
+
+    def sf_client(self) -> SalesforceClient:
+        """Salesforce REST connections on this Toolbelt's session and rate limiter.
+
+        Example::
+
+            con = tb.sf_client().connect_to_salesforce(login_url=login_url, access_token=token)
+            result = await con.query("SELECT Id, Name FROM Account LIMIT 10")
+        """
+        return SalesforceClient(self.transport)
 
     def __repr__(self) -> str:
         return f"Toolbelt(account_id={self.config.account_id!r}, csds={self.config.csds_domain!r})"

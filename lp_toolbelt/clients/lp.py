@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from ..errors import (
     AuthenticationError,
     ErrorCodes,
     InvalidArgumentError,
+    RequestTimeoutError,
     ToolbeltError,
 )
 from ..transport.middlewares import signing_middleware
@@ -114,8 +116,46 @@ class LpClient:
 
         ``path`` starts with ``/`` and may carry a query string. Returns the fully read response; with
         ``raise_for_status=True`` a non-2xx answer raises HttpStatusError. ``retry_safe=True`` lets a
-        read-only POST be retried after a network failure.
+        read-only POST be retried after a network failure. ``timeout`` (default: the config's) bounds the
+        whole call: CSDS lookup, token fetch, the request and its 401 retry.
         """
+        budget = self._transport.timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(budget):
+                return await self._call(
+                    service,
+                    path,
+                    method,
+                    params,
+                    headers,
+                    json,
+                    data,
+                    app_key_secret_name,
+                    raise_for_status,
+                    timeout,
+                    retry_safe,
+                )
+        except TimeoutError as err:
+            if isinstance(err, ToolbeltError):
+                raise
+            raise RequestTimeoutError(
+                COMPONENT, ErrorCodes.HTTP_TIMEOUT, f"call to {str(service)!r} timed out after {budget:g}s"
+            ) from err
+
+    async def _call(
+        self,
+        service: LpServices | str,
+        path: str,
+        method: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        json: Any,
+        data: Any,
+        app_key_secret_name: str | None,
+        raise_for_status: bool,
+        timeout: float | None,
+        retry_safe: bool | None,
+    ) -> HttpResponse:
         if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
             raise InvalidArgumentError(
                 COMPONENT,

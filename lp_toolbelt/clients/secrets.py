@@ -69,6 +69,14 @@ class SecretClient:
         value = await self._cache.get(key, lambda: self._fetch(key))
         return SecretEntry(key=key, value=copy.deepcopy(value))
 
+    def peek(self, key: str) -> Any:
+        """The cached value of ``key`` while fresh, else None — no I/O, no copy: the caller must not mutate it.
+
+        A new object replaces the cached one whenever the secret is re-read or updated, so ``is`` against a value
+        seen before tells whether anything derived from it (e.g. an OAuth signer) is still current.
+        """
+        return self._cache.peek(key)
+
     async def update_secret(self, entry: SecretEntry) -> SecretEntry:
         """Replace the value of an existing secret and return what is stored.
 

@@ -46,6 +46,7 @@ def env_lines(emulator: Emulator, settings_file: Path | None = None) -> list[str
         f"export BRAND_ID={shlex.quote(emulator.state.account_id)}",
         f"export X_LIVEPERSON_CSDS_DOMAIN={shlex.quote(emulator.host)}",
         "export LP_TOOLBELT_SCHEME=http",
+        f"export LP_TOOLBELT_ALLOWLIST={shlex.quote(emulator.host)}",
     ]
     if settings_file is not None:
         lines.append(f"export LP_TOOLBELT_SECRETS_FILE={shlex.quote(str(settings_file.resolve()))}")

@@ -13,10 +13,14 @@ that table and the proxy middleware dispatches through it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+import email.utils
 import hashlib
 import json
 import secrets as _secrets
+import socket
+import struct
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +30,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .._constants import DEFAULT_ALLOWLIST
+from .._constants import DEFAULT_ALLOWLIST, MAX_RESPONSE_BYTES
 from ..enums import LpServices
 from ..transport.allowlist import Allowlist
 
@@ -34,6 +38,8 @@ __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_CONTEXT_API_KEY",
     "DEFAULT_RATE_LIMIT",
+    "DEFAULT_SWIFT_KEY",
+    "DEFAULT_SWIFT_USER",
     "FAULT_KINDS",
     "SALESFORCE_ACCESS_TOKEN",
     "SALESFORCE_REFRESH_TOKEN",
@@ -60,6 +66,8 @@ __all__ = [
 _PACKAGE: Final = "lp_toolbelt.emulator"
 DEFAULT_ACCOUNT_ID: Final = "12345678"
 DEFAULT_RATE_LIMIT: Final = 20.0
+DEFAULT_SWIFT_USER: Final = "swift-user"  # the emulated object storage account (GDPR util)
+DEFAULT_SWIFT_KEY: Final = "swift-key"
 OAUTH1_SECRET_FIELDS: Final = ("consumerKey", "consumerSecret", "token", "tokenSecret")
 
 # Every CSDS service the emulator answers for: the LpServices enum plus the names the utilities use.
@@ -164,10 +172,186 @@ async def _latency_fault(fault: Fault, request: web.Request, handler: Handler) -
     return await handler(request)
 
 
+# Fault kinds for the reliability suite (tests/reliability/). Kinds that corrupt an answer run the real handler
+# first, so the route's own status and headers (and its side effects) are kept and only the wire breaks.
+_MIB: Final = 1024 * 1024
+_HTML_PAGE: Final = b"<html><head><title>503 Service Unavailable</title></head><body>upstream unavailable</body></html>"
+
+
+async def _real_answer(request: web.Request, handler: Handler) -> tuple[int, dict[str, str], bytes]:
+    """Run the real handler: ``(status, headers without framing headers, body bytes)``."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    body = response.body if isinstance(response, web.Response) else None
+    raw = bytes(body) if isinstance(body, bytes | bytearray | memoryview) else b""
+    skip = {"content-length", "transfer-encoding", "content-encoding"}
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
+    return response.status, headers, raw
+
+
+def _connected(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
+
+
+def _reset(request: web.Request) -> None:
+    """Drop the connection with a TCP RST (SO_LINGER 0), discarding anything not yet sent."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+async def _flushed(request: web.Request, limit: float = 1.0) -> None:
+    """Wait (at most ``limit`` seconds) until what was written has left the server's buffer."""
+    transport = request.transport
+    deadline = time.monotonic() + limit
+    # aiohttp has no "buffer drained" event to wait on: poll.
+    while transport is not None and transport.get_write_buffer_size() > 0 and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.001)
+
+
+async def _partial_answer(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Headers of the real answer announcing its full length, then only part of the body (``keep``, default 0.5)."""
+    status, headers, body = await _real_answer(request, handler)
+    keep = float(fault.options.get("keep", 0.5))
+    sent = body[: int(len(body) * min(max(keep, 0.0), 1.0))]
+    if len(sent) >= len(body):
+        sent = body[:-1]
+    response = web.StreamResponse(status=status, headers=headers)
+    response.content_length = max(len(body), 1)
+    await response.prepare(request)
+    if sent:
+        await response.write(sent)
+    await _flushed(request)
+    return response
+
+
+async def _wait_connected(request: web.Request, seconds: float) -> bool:
+    """Sleep ``seconds``, or less if the client hangs up; True when the client is still there."""
+    deadline = time.monotonic() + seconds
+    # aiohttp has no "client disconnected" event (handlers are not cancelled): poll the transport.
+    while _connected(request) and (left := deadline - time.monotonic()) > 0:  # noqa: ASYNC110
+        await asyncio.sleep(min(0.01, left))
+    return _connected(request)
+
+
+@fault_kind("stall")
+async def _stall_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Hold the request without answering until the client gives up (disconnects) or ``seconds`` (default 300)
+    pass; a client still waiting then gets the real answer. Use it to check that calls honour their timeout."""
+    if not await _wait_connected(request, float(fault.options.get("seconds", 300.0))):
+        return web.Response(status=499)  # nobody is listening; aiohttp drops it
+    return await handler(request)
+
+
+@fault_kind("reset_before_headers")
+async def _reset_before_headers_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reset the connection (RST) before any byte of the answer. With ``process=True`` the real handler runs first
+    (its side effects happen, the client cannot know): the ambiguous failure that forbids replaying writes."""
+    if fault.options.get("process", False):
+        await _real_answer(request, handler)
+    _reset(request)
+    return web.Response(status=499)
+
+
+@fault_kind("reset_after_headers")
+async def _reset_after_headers_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Send the real status and headers (and ``keep`` of the body, default none), then reset the connection."""
+    if "keep" not in fault.options:
+        fault.options["keep"] = 0.0
+    response = await _partial_answer(fault, request, handler)
+    _reset(request)
+    return response
+
+
+@fault_kind("truncated_body")
+async def _truncated_body_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The real answer's headers and Content-Length, ``keep`` (default half) of its body, then a clean close."""
+    response = await _partial_answer(fault, request, handler)
+    if request.transport is not None:
+        request.transport.close()
+    return response
+
+
+@fault_kind("malformed_json")
+async def _malformed_json_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The real status and headers with a body that is not JSON (``body`` if given, else the real body cut short
+    and followed by garbage), still labelled ``application/json``."""
+    status, headers, real = await _real_answer(request, handler)
+    if fault.body is not None:
+        body = fault.body if isinstance(fault.body, bytes) else str(fault.body).encode()
+    else:
+        body = real[: len(real) // 2] + b"\x00<!-- not json"
+    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return web.Response(status=status, body=body, headers=headers, content_type="application/json")
+
+
+@fault_kind("wrong_content_type")
+async def _wrong_content_type_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The real status with an HTML page (a captive portal or an upstream error page) labelled ``text/html``, or,
+    with ``keep_body=True``, the real body under the wrong label (``content_type`` overrides the label)."""
+    status, headers, real = await _real_answer(request, handler)
+    if fault.options.get("keep_body", False):
+        body = real
+    elif fault.body is not None:
+        body, _ = _fault_body(fault)
+    else:
+        body = _HTML_PAGE
+    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    headers["Content-Type"] = fault.content_type or "text/html; charset=utf-8"
+    return web.Response(status=status, body=body, headers=headers)
+
+
+@fault_kind("oversized_body")
+async def _oversized_body_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A 200 whose body is ``size`` bytes (default: the client's 64 MiB cap + 1), announced by Content-Length, or
+    streamed chunked with ``chunked=True``. Streaming stops when the client hangs up."""
+    size = int(fault.options.get("size", MAX_RESPONSE_BYTES + 1))
+    response = web.StreamResponse(status=200, headers={"Content-Type": fault.content_type or "application/json"})
+    if fault.options.get("chunked", False):
+        response.enable_chunked_encoding()
+    else:
+        response.content_length = size
+    await response.prepare(request)
+    chunk = b"7" * _MIB
+    left = size
+    try:
+        while left > 0 and _connected(request):
+            part = chunk if left >= _MIB else chunk[:left]
+            await response.write(part)
+            left -= len(part)
+    except ConnectionError:
+        pass
+    return response
+
+
+@fault_kind("rate_limited")
+async def _rate_limited_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """``429 Too Many Requests`` as the proxy sends it, with ``Retry-After``: ``retry_after`` seconds (default 1),
+    written as an HTTP-date (``now + retry_after``) when ``http_date=True``; ``headers`` can override it."""
+    seconds = float(fault.options.get("retry_after", 1))
+    if fault.options.get("http_date", False):
+        retry_after = email.utils.formatdate(time.time() + seconds, usegmt=True)
+    else:
+        retry_after = f"{seconds:g}"
+    headers = {"Retry-After": retry_after, **fault.headers}
+    return web.Response(status=429, text="Too Many Requests", content_type="text/plain", headers=headers)
+
+
 async def apply_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Act out ``fault`` for ``request``: wait ``fault.delay`` seconds, then run the kind's behaviour."""
-    if fault.delay > 0:
-        await asyncio.sleep(fault.delay)
+    """Act out ``fault`` for ``request``: wait ``fault.delay`` seconds, then run the kind's behaviour.
+
+    A client that hangs up during the delay ends the wait (nothing is left sleeping once the emulator stops).
+    """
+    if fault.delay > 0 and not await _wait_connected(request, fault.delay):
+        return web.Response(status=499)  # nobody is listening; aiohttp drops it
     return await FAULT_KINDS[fault.kind](fault, request, handler)
 
 
@@ -335,6 +519,25 @@ def _default_skills() -> list[dict[str, Any]]:
     return loaded
 
 
+def _default_conversations() -> dict[str, dict[str, Any]]:
+    """The packaged conversation records (``data/conversations``, listed in its ``index.json``) by conversation id.
+
+    An index entry may give a ``conversationId`` to serve a file's record under (the documentation's examples
+    share one id); the record's ``info.conversationId`` is set to it.
+    """
+    base = resources.files(_PACKAGE).joinpath("data", "conversations")
+    index: list[dict[str, Any]] = json.loads(base.joinpath("index.json").read_text(encoding="utf-8"))
+    conversations: dict[str, dict[str, Any]] = {}
+    for entry in index:
+        payload = json.loads(base.joinpath(entry["file"]).read_text(encoding="utf-8"))
+        for record in payload["conversationHistoryRecords"]:
+            info = record.setdefault("info", {})
+            conversation_id = str(entry.get("conversationId") or info["conversationId"])
+            info["conversationId"] = conversation_id
+            conversations[conversation_id] = record
+    return conversations
+
+
 def load_settings(source: Path | str | Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
     """Read a settings.json-style seed into ``(secrets, whitelist)``.
 
@@ -400,8 +603,8 @@ class SalesforceOrg:
         org.page_size = 2                   # query pages of 2 records (nextRecordsUrl)
     """
 
-    schema: dict[str, dict[str, Any]] = field(default_factory=dict)  # sObject -> {"label", "keyPrefix", "fields"}
-    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # sObject -> id -> fields
+    schema: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # sObject -> {"label", "fields", ...}
+    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict, repr=False)  # sObject -> id -> fields
     access_tokens: dict[str, float] = field(default_factory=dict, repr=False)  # token -> time.monotonic() expiry
     refresh_tokens: set[str] = field(default_factory=lambda: {SALESFORCE_REFRESH_TOKEN}, repr=False)
     client_id: str | None = None  # when set, a refresh must present this client id and secret
@@ -409,7 +612,7 @@ class SalesforceOrg:
     token_ttl: float = 7200.0
     page_size: int = 2000
     instance_url: str | None = None  # the instance_url a refresh answers (None: the emulator's own URL)
-    cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # query locator -> projected records
+    cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)  # query locator -> records
     refresh_count: int = 0
     id_counter: int = 1000
 
@@ -474,6 +677,16 @@ class EmulatorState:
     context_namespaces: dict[str, ContextNamespace] = field(default_factory=dict)  # custom namespaces by name
     context_clock: Callable[[], float] = time.time  # Unix seconds: namespace createdAt and session TTL expiry
     salesforce: SalesforceOrg = field(default_factory=SalesforceOrg.seeded)
+    # Messaging Interactions (msgHist), SMT (SDEs) and Swift (conversation files): see routes/msghist.py, smt.py,
+    # swift.py. A conversation's SMT visitor is conversation_visitors[id], else its first consumer participant.
+    conversations: dict[str, dict[str, Any]] = field(default_factory=_default_conversations, repr=False)  # id -> record
+    conversation_visitors: dict[str, str] = field(default_factory=dict)  # conversation id -> SMT visitor id
+    visitor_sdes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visitor id -> events (msgHist shape)
+    swift_credentials: dict[str, str] = field(
+        default_factory=lambda: {DEFAULT_SWIFT_USER: DEFAULT_SWIFT_KEY}, repr=False
+    )  # Swift user -> key (X-Auth-User / X-Auth-Key)
+    swift_tokens: dict[str, str] = field(default_factory=dict, repr=False)  # issued x-auth-token -> Swift user
+    swift_files: dict[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)  # path -> (bytes, type)
     _allowlist_cache: tuple[tuple[str, ...], Allowlist] | None = field(default=None, init=False, repr=False)
 
     @classmethod

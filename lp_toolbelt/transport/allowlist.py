@@ -19,7 +19,12 @@ _SCHEMES = frozenset({"http", "https"})
 
 
 def normalize_host(host: str) -> str:
-    """Lower-case, IDNA-encode and strip one trailing dot; ``''`` when the host cannot be normalized."""
+    """Lower-case, IDNA-encode and strip one trailing dot; ``''`` when the host cannot be normalized.
+
+    Non-ASCII names are encoded as yarl (hence aiohttp) encodes them (IDNA 2008 / UTS 46), not with Python's
+    IDNA 2003 codec: the two disagree on some names (``aßets`` is ``xn--aets-vna`` to the resolver, ``assets`` to
+    IDNA 2003), and the decision must be about the host that is actually contacted.
+    """
     host = host.strip().lower()
     if host.endswith("."):
         host = host[:-1]
@@ -27,9 +32,11 @@ def normalize_host(host: str) -> str:
         host = host[1:-1]
     if not host or ".." in host:
         return ""
+    if host.isascii():
+        return host
     try:
-        return host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
+        return (URL.build(scheme="http", host=host).raw_host or "").lower()
+    except (ValueError, UnicodeError):
         return ""
 
 
@@ -96,9 +103,10 @@ class Allowlist:
 
     def allows(self, url: URL) -> bool:
         """True when ``url`` is absolute http(s) and its host (and port) match an entry."""
-        if url.scheme not in _SCHEMES or not url.host:
+        # raw_host is the ASCII (punycode) name aiohttp resolves and connects to; never decide on the decoded form.
+        if url.scheme not in _SCHEMES or not url.raw_host:
             return False
-        host = normalize_host(url.host)
+        host = normalize_host(url.raw_host)
         if not host:
             return False
         port = url.port

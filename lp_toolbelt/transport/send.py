@@ -30,7 +30,7 @@ from ..errors import (
 )
 from .allowlist import Allowlist
 from .limiter import RateLimiter
-from .middlewares import request_id_middleware
+from .middlewares import REQUEST_ID_HEADER, with_request_id
 from .response import HttpResponse
 from .retry import RetryPolicy, is_retry_safe, parse_retry_after
 
@@ -102,6 +102,7 @@ class Transport:
         self._wall_clock = wall_clock
         self._max_response_bytes = max_response_bytes
         self._closed = False
+        self._allowed: tuple[Allowlist, dict[tuple[str, str | None, int | None], bool]] = (allowlist, {})
 
     # -- session lifecycle -------------------------------------------------------------------------------
     @property
@@ -111,8 +112,30 @@ class Transport:
             raise TransportError("Toolbelt", ErrorCodes.HTTP_OP_FAILED, "the toolbelt is closed")
         if self._session is None:
             headers = {"User-Agent": self._user_agent} if self._user_agent else None
-            self._session = aiohttp.ClientSession(headers=headers, raise_for_status=False)
+            # No aiohttp-level timeout: send() bounds every call (limiter wait, attempts, body) with its own deadline,
+            # so aiohttp's default 5-minute timer would only cost a second timer per request.
+            self._session = aiohttp.ClientSession(
+                headers=headers, raise_for_status=False, timeout=aiohttp.ClientTimeout()
+            )
+            # aiohttp silently replays an idempotent request once when the connection drops; that hidden attempt
+            # would skip the shared rate limiter, the backoff and the max_retries count. Retries are ours alone.
+            self._session._retry_connection = False
         return self._session
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The injected monotonic clock (clients with their own deadline loops share it)."""
+        return self._clock
+
+    @property
+    def sleep(self) -> Callable[[float], Awaitable[None]]:
+        """The injected sleep."""
+        return self._sleep
+
+    @property
+    def rand(self) -> Callable[[], float]:
+        """The injected jitter source, uniform in [0, 1)."""
+        return self._rand
 
     @property
     def closed(self) -> bool:
@@ -129,7 +152,18 @@ class Transport:
     # -- sending -----------------------------------------------------------------------------------------
     def check_allowed(self, url: URL, component: str) -> None:
         """Raise ForbiddenHostError (status 403, the proxy's message) unless ``url`` may leave the proxy."""
-        if not self.allowlist.allows(url):
+        # The decision depends only on (scheme, host, port): remembered per allowlist (a few hosts per toolbelt).
+        key = (url.scheme, url.raw_host, url.port)
+        cache = self._allowed
+        if cache[0] is not self.allowlist:
+            cache = self._allowed = (self.allowlist, {})
+        allowed = cache[1].get(key)
+        if allowed is None:
+            allowed = self.allowlist.allows(url)
+            if len(cache[1]) >= 1024:
+                cache[1].clear()
+            cache[1][key] = allowed
+        if not allowed:
             raise ForbiddenHostError(
                 component,
                 ErrorCodes.HTTP_FORBIDDEN_HOST,
@@ -143,12 +177,14 @@ class Transport:
         *,
         component: str = "HTTPClient",
         timeout: float | None = None,
+        retry: RetryPolicy | None = None,
     ) -> HttpResponse:
         """Send ``request`` and return the fully read response (any status).
 
         Raises ForbiddenHostError before connecting for a host outside the allowlist (every redirect hop is
         checked too), RateLimitedError when 429s outlast the retries, RequestTimeoutError past the deadline,
-        TransportError for network failures that cannot (or can no longer) be retried.
+        TransportError for network failures that cannot (or can no longer) be retried. ``retry`` overrides the
+        transport's policy for this call (e.g. ``RetryPolicy(max_retries=0)`` for a client with its own loop).
         """
         url = request.url
         if self._closed:
@@ -166,7 +202,8 @@ class Transport:
         json_body = request.json
         data = request.data
         headers = request.headers
-        middlewares = (request_id_middleware, *request.middlewares)
+        middlewares = request.middlewares
+        policy = self.retry if retry is None else retry
         attempt = 0
         redirects = 0
         while True:
@@ -187,7 +224,7 @@ class Transport:
                 # Nothing was sent: safe to retry for any method (but not a TLS failure).
                 if isinstance(err, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
                     raise self._transport_error(component, url, err) from err
-                await self._before_retry(component, url, attempt, None, deadline, err)
+                await self._before_retry(policy, component, url, attempt, deadline, err)
                 attempt += 1
                 continue
             except (aiohttp.ClientError, OSError) as err:
@@ -197,7 +234,7 @@ class Transport:
                     ) from err
                 if not retry_safe:
                     raise self._transport_error(component, url, err) from err
-                await self._before_retry(component, url, attempt, None, deadline, err)
+                await self._before_retry(policy, component, url, attempt, deadline, err)
                 attempt += 1
                 continue
 
@@ -214,9 +251,9 @@ class Transport:
                     method, json_body, data = ("HEAD" if method == "HEAD" else "GET"), _MISSING, None
                 continue
 
-            if attempt < self.retry.max_retries and self.retry.retryable_status(status, retry_safe):
+            if attempt < policy.max_retries and policy.retryable_status(status, retry_safe):
                 retry_after = parse_retry_after(resp_headers.get("Retry-After"), self._wall_clock())
-                delay = self.retry.delay(attempt, retry_after, self._rand)
+                delay = policy.delay(attempt, retry_after, self._rand)
                 if self._clock() + delay < deadline:
                     attempt += 1
                     await self._sleep(delay)
@@ -246,7 +283,10 @@ class Transport:
             kwargs["json"] = json_body
         elif data is not None:
             kwargs["data"] = data
-        async with self.session.request(
+        session = self.session
+        if REQUEST_ID_HEADER not in session.headers:  # a borrowed session may set its own
+            headers = with_request_id(headers)  # a fresh id per attempt and redirect hop
+        async with session.request(
             method,
             url,
             params=params,
@@ -276,16 +316,16 @@ class Transport:
 
     async def _before_retry(
         self,
+        policy: RetryPolicy,
         component: str,
         url: URL,
         attempt: int,
-        retry_after: float | None,
         deadline: float,
         err: BaseException,
     ) -> None:
-        if attempt >= self.retry.max_retries:
+        if attempt >= policy.max_retries:
             raise self._transport_error(component, url, err) from err
-        delay = self.retry.delay(attempt, retry_after, self._rand)
+        delay = policy.delay(attempt, None, self._rand)
         if self._clock() + delay >= deadline:
             raise self._transport_error(component, url, err) from err
         await self._sleep(delay)

@@ -1,0 +1,543 @@
+"""Salesforce client: a native async Salesforce REST API connection on the Toolbelt's session and rate limiter.
+
+``tb.sf_client().connect_to_salesforce(...)`` gives a :class:`SalesforceConnection` (no I/O until used) that runs
+SOQL (``query``, ``query_all`` following ``nextRecordsUrl``) and sObject CRUD / describe. When a call answers 401
+and a refresh token was given, the access token is refreshed once (OAuth 2 ``grant_type=refresh_token`` at
+``{login_url}/services/oauth2/token``, one refresh however many calls hit the 401 together), the instance URL is
+updated from the answer, and the call is retried once.
+
+Salesforce's hosts are not on the proxy allowlist by default: add the login and instance hosts to the settings.json
+``whitelist``. Salesforce error bodies ``[{"message", "errorCode"}]`` become :class:`SalesforceError`
+(``err.status``, ``err.error_code`` such as ``"MALFORMED_QUERY"``). Tokens and the client secret never appear in
+errors or reprs.
+
+Example::
+
+    con = tb.sf_client().connect_to_salesforce(
+        login_url="https://login.salesforce.com", access_token=token, refresh_token=refresh,
+        instance_url="https://mydomain.my.salesforce.com",
+    )
+    result = await con.query("SELECT Id, Name FROM Account LIMIT 10")
+    async for account in con.query_all("SELECT Id, Name FROM Account"):
+        ...
+    created = await con.sobject("Account").create({"Name": "Acme"})
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import quote
+
+from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
+from yarl import URL
+
+from .. import _constants as C
+from .._singleflight import SingleFlightCache
+from ..errors import (
+    AuthenticationError,
+    ErrorCodes,
+    HttpStatusError,
+    InvalidArgumentError,
+    ResponseFormatError,
+    ToolbeltError,
+)
+from ..transport.response import HttpResponse
+from ..transport.send import Request, Transport
+
+__all__ = [
+    "BearerMiddleware",
+    "SObject",
+    "SalesforceAuthError",
+    "SalesforceClient",
+    "SalesforceConnection",
+    "SalesforceError",
+    "parse_query_result",
+    "parse_salesforce_errors",
+    "parse_token_refresh",
+    "refresh_request",
+    "salesforce_error",
+]
+
+COMPONENT: Final = "SalesforceClient"
+_API_VERSION = re.compile(r"v\d{1,3}\.\d{1,2}")
+_SOBJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
+_RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,119}")
+_NEXT_RECORDS = re.compile(r"/services/data/v\d{1,3}\.\d{1,2}/query(?:All)?/[A-Za-z0-9-]{1,200}")
+_METHOD = re.compile(r"[A-Za-z]{1,20}")
+_MISSING: Any = object()
+
+
+class BearerMiddleware:
+    """aiohttp client middleware that adds ``Authorization: Bearer <token>``; ``repr()`` hides the token.
+
+    The token lives here rather than in the :class:`Request` value, so no request repr or error can show it.
+    """
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        req.headers["Authorization"] = f"Bearer {self._token}"
+        return await handler(req)
+
+    def __repr__(self) -> str:
+        return "<bearer token middleware>"
+
+
+class SalesforceError(HttpStatusError):
+    """Salesforce answered with an error: ``status`` and Salesforce's own ``error_code`` (e.g. ``NOT_FOUND``).
+
+    ``details`` holds ``{"errorCode": ..., "errors": [{"message", "errorCode", ...}, ...]}``.
+
+    Example::
+
+        try:
+            await con.query("SELEC Id FROM Account")
+        except SalesforceError as err:
+            assert err.status == 400 and err.error_code == "MALFORMED_QUERY"
+    """
+
+    @property
+    def error_code(self) -> str | None:
+        """Salesforce's ``errorCode`` of the first error (``None`` when the body had none)."""
+        value = self.details.get("errorCode")
+        return value if isinstance(value, str) else None
+
+
+# --------------------------------------------------------------------------------------------------- arguments
+def _invalid(message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(COMPONENT, ErrorCodes.SALESFORCE_INVALID_ARGUMENT, message)
+
+
+def _check_base_url(value: Any, what: str) -> URL:
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(f"{what} must be a non-empty URL string")
+    try:
+        url = URL(value.strip())
+    except (TypeError, ValueError) as err:
+        raise _invalid(f"{what} is not a valid URL") from err
+    if not url.absolute or url.scheme not in ("http", "https") or url.query_string or url.fragment:
+        raise _invalid(f"{what} must be an absolute http(s) URL without query or fragment")
+    if url.user is not None or url.password is not None:
+        raise _invalid(f"{what} must not carry credentials")
+    return url.with_path(url.raw_path.rstrip("/"), encoded=True)
+
+
+def _check_secret(value: Any, what: str, *, optional: bool) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(f"{what} must be a non-empty string")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise _invalid(f"{what} must not contain control characters")
+    return value
+
+
+def _check_fields(fields: Any) -> dict[str, Any]:
+    if not isinstance(fields, Mapping):
+        raise _invalid("fields must be a mapping of field names to values")
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if not isinstance(key, str) or not _FIELD_NAME.fullmatch(key):
+            raise _invalid("field names must be Salesforce API names")
+        out[key] = value
+    try:
+        json.dumps(out, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise _invalid("field values must be JSON-serializable") from err
+    return out
+
+
+def _check_record_id(record_id: Any) -> str:
+    if not isinstance(record_id, str) or not _RECORD_ID.fullmatch(record_id):
+        raise _invalid("record_id must be a 15- or 18-character Salesforce id")
+    return record_id
+
+
+def _check_soql(soql: Any) -> str:
+    if not isinstance(soql, str) or not soql.strip():
+        raise _invalid("soql must be a non-empty string")
+    return soql
+
+
+# --------------------------------------------------------------------------------------------------- pure parts
+def refresh_request(
+    login_url: URL, refresh_token: str, client_id: str | None = None, client_secret: str | None = None
+) -> Request:
+    """``POST {login_url}/services/oauth2/token`` form ``grant_type=refresh_token`` (pure)."""
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    if client_id is not None:
+        form["client_id"] = client_id
+    if client_secret is not None:
+        form["client_secret"] = client_secret
+    url = login_url.with_path(login_url.raw_path.rstrip("/") + "/services/oauth2/token", encoded=True)
+    return Request("POST", url, headers={"Accept": "application/json"}, data=form)
+
+
+def parse_token_refresh(payload: Any) -> tuple[str, str | None, str | None]:
+    """``(access_token, instance_url or None, rotated refresh_token or None)`` from a token answer (pure).
+
+    Raises ValueError when there is no access token or the instance URL is not an absolute http(s) URL.
+    """
+    if not isinstance(payload, dict):
+        raise ValueError("the token answer is not a JSON object")
+    token = payload.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise ValueError("the token answer has no access_token")
+    instance = payload.get("instance_url")
+    if instance is not None:
+        if not isinstance(instance, str):
+            raise ValueError("instance_url is not a string")
+        url = URL(instance)
+        if not url.absolute or url.scheme not in ("http", "https"):
+            raise ValueError("instance_url is not an absolute http(s) URL")
+    refresh = payload.get("refresh_token")
+    return token, instance, refresh if isinstance(refresh, str) and refresh else None
+
+
+def parse_salesforce_errors(content: bytes) -> list[dict[str, Any]]:
+    """Salesforce's error list ``[{"message", "errorCode", ...}]`` (also the OAuth ``{"error",
+    "error_description"}`` shape, as one item); ``[]`` when the body is neither (pure)."""
+    try:
+        payload = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    if isinstance(payload, dict):
+        if isinstance(payload.get("error"), str):
+            return [{"errorCode": payload["error"], "message": str(payload.get("error_description", ""))}]
+        payload = [payload]
+    if not isinstance(payload, list):
+        return []
+    return [item for item in payload if isinstance(item, dict) and ("errorCode" in item or "message" in item)]
+
+
+def salesforce_error(status: int, content: bytes, operation: str) -> ToolbeltError:
+    """The error for a non-2xx Salesforce answer (pure)."""
+    errors = parse_salesforce_errors(content)
+    first = errors[0] if errors else {}
+    sf_code = first.get("errorCode")
+    sf_message = first.get("message")
+    text = f"{operation} answered {status}"
+    if isinstance(sf_code, str) and sf_code:
+        text += f" {sf_code}"
+    if isinstance(sf_message, str) and sf_message:
+        text += f": {sf_message[:300]}"
+    details: dict[str, Any] = {"errors": errors}
+    if isinstance(sf_code, str):
+        details["errorCode"] = sf_code
+    if status == 401:
+        return SalesforceAuthError(COMPONENT, ErrorCodes.SALESFORCE_AUTH_FAILED, text, status=status, details=details)
+    return SalesforceError(COMPONENT, ErrorCodes.SALESFORCE_REQUEST_FAILED, text, status=status, details=details)
+
+
+class SalesforceAuthError(SalesforceError, AuthenticationError):
+    """Salesforce refused the token (401) or its refresh: both a SalesforceError and an AuthenticationError."""
+
+
+def parse_query_result(payload: Any, status: int = 200) -> dict[str, Any]:
+    """A query page ``{"totalSize", "done", "records", "nextRecordsUrl"?}`` (pure; ResponseFormatError otherwise)."""
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("records"), list)
+        or not isinstance(payload.get("done"), bool)
+    ):
+        raise ResponseFormatError(
+            COMPONENT, ErrorCodes.SALESFORCE_REQUEST_FAILED, "the query answer is not a query result", status=status
+        )
+    return payload
+
+
+# --------------------------------------------------------------------------------------------------- the client
+class SalesforceClient:
+    """Makes Salesforce connections that share the Toolbelt's session, rate limiter and allowlist.
+
+    Example::
+
+        con = tb.sf_client().connect_to_salesforce(login_url="https://login.salesforce.com", access_token=token)
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def connect_to_salesforce(
+        self,
+        *,
+        login_url: str,
+        access_token: str,
+        refresh_token: str | None = None,
+        instance_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        api_version: str = C.SALESFORCE_API_VERSION,
+    ) -> SalesforceConnection:
+        """A connection (no I/O yet). ``instance_url`` defaults to ``login_url``; the token refresh updates it.
+
+        Example::
+
+            con = sf.connect_to_salesforce(login_url="https://test.salesforce.com", access_token=token,
+                                           refresh_token=refresh, client_id=cid, client_secret=csecret)
+        """
+        login = _check_base_url(login_url, "login_url")
+        instance = _check_base_url(instance_url, "instance_url") if instance_url is not None else login
+        if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
+            raise _invalid("api_version must look like 'v60.0'")
+        return SalesforceConnection(
+            self._transport,
+            login_url=login,
+            instance_url=instance,
+            access_token=str(_check_secret(access_token, "access_token", optional=False)),
+            refresh_token=_check_secret(refresh_token, "refresh_token", optional=True),
+            client_id=_check_secret(client_id, "client_id", optional=True),
+            client_secret=_check_secret(client_secret, "client_secret", optional=True),
+            api_version=api_version,
+        )
+
+    def __repr__(self) -> str:
+        return "SalesforceClient()"
+
+
+class SalesforceConnection:
+    """One Salesforce org: SOQL queries and sObject access (see the module docstring)."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        login_url: URL,
+        instance_url: URL,
+        access_token: str,
+        refresh_token: str | None,
+        client_id: str | None,
+        client_secret: str | None,
+        api_version: str,
+    ) -> None:
+        self._transport = transport
+        self._login_url = login_url
+        self._instance_url = instance_url
+        self._access_token = access_token
+        self._refresh_token = refresh_token
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.api_version = api_version
+        self._generation = 0  # bumped by every successful refresh
+        self._refreshes: SingleFlightCache[int, None] = SingleFlightCache()
+        self.refresh_count = 0  # successful token refreshes (observability and tests)
+
+    @property
+    def instance_url(self) -> str:
+        """The org's instance URL (updated by a token refresh)."""
+        return str(self._instance_url)
+
+    # ---- queries
+    async def query(self, soql: str) -> dict[str, Any]:
+        """Run a SOQL query: ``{"totalSize", "done", "records", "nextRecordsUrl"?}`` (the first page).
+
+        Example::
+
+            result = await con.query("SELECT Id, Name FROM Account WHERE Id = '001000000000001AAA'")
+            names = [r["Name"] for r in result["records"]]
+        """
+        q = _check_soql(soql)
+        resp = await self.request("GET", self._data_path("query"), params={"q": q}, operation="query")
+        return parse_query_result(self._json(resp), resp.status)
+
+    def query_all(self, soql: str) -> AsyncIterator[dict[str, Any]]:
+        """Every record of a SOQL query, following ``nextRecordsUrl`` page after page.
+
+        Example::
+
+            async for account in con.query_all("SELECT Id, Name FROM Account"):
+                print(account["Name"])
+        """
+        return self._iterate(_check_soql(soql))
+
+    async def _iterate(self, soql: str) -> AsyncIterator[dict[str, Any]]:
+        page = await self.query(soql)
+        while True:
+            for record in page["records"]:
+                yield record
+            next_url = page.get("nextRecordsUrl")
+            if page["done"] or not next_url:
+                return
+            if not isinstance(next_url, str) or not _NEXT_RECORDS.fullmatch(next_url):
+                raise ResponseFormatError(
+                    COMPONENT,
+                    ErrorCodes.SALESFORCE_REQUEST_FAILED,
+                    "nextRecordsUrl is not a Salesforce query path",
+                )
+            resp = await self.request("GET", next_url, operation="query (next page)")
+            page = parse_query_result(self._json(resp), resp.status)
+
+    def sobject(self, name: str) -> SObject:
+        """CRUD and describe for one sObject type (no I/O).
+
+        Example::
+
+            accounts = con.sobject("Account")
+        """
+        if not isinstance(name, str) or not _SOBJECT_NAME.fullmatch(name):
+            raise _invalid("the sObject name must be a Salesforce API name such as 'Account' or 'My_Object__c'")
+        return SObject(self, name)
+
+    # ---- the one send path
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = _MISSING,
+        operation: str | None = None,
+    ) -> HttpResponse:
+        """Send ``method`` to ``{instance_url}{path}`` (``path`` already percent-encoded, starting with
+        ``/services/``) with the bearer token; refresh + retry once on 401; raise on any non-2xx answer.
+
+        Example::
+
+            resp = await con.request("GET", "/services/data/v60.0/limits")
+        """
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise _invalid("method must be an HTTP method name")
+        if not isinstance(path, str) or not path.startswith("/services/") or any(c in path for c in "?#\\"):
+            raise _invalid("path must start with /services/ and carry no query or fragment")
+        if ".." in path.split("/"):
+            raise _invalid("path must not contain dot segments")
+        operation = operation or f"{method.upper()} {path}"
+        generation = self._generation
+        resp = await self._send(method, path, params, json)
+        if resp.status == 401 and self._refresh_token is not None:
+            await self._refresh(generation)
+            resp = await self._send(method, path, params, json)
+        if not resp.ok:
+            raise salesforce_error(resp.status, resp.content, operation)
+        return resp
+
+    async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> HttpResponse:
+        base = self._instance_url
+        url = base.with_path(base.raw_path.rstrip("/") + path, encoded=True)
+        headers = {"Accept": "application/json"}
+        auth = (BearerMiddleware(self._access_token),)
+        if body is _MISSING:
+            request = Request(method.upper(), url, params=params, headers=headers, middlewares=auth)
+        else:
+            request = Request(method.upper(), url, params=params, headers=headers, json=body, middlewares=auth)
+        return await self._transport.send(request, component=COMPONENT)
+
+    async def _refresh(self, generation: int) -> None:
+        if generation != self._generation:
+            return  # another call refreshed the token since this one was sent
+        await self._refreshes.get(generation, lambda: self._do_refresh(generation))
+
+    async def _do_refresh(self, generation: int) -> tuple[None, float]:
+        if generation != self._generation or self._refresh_token is None:
+            return None, 0.0
+        request = refresh_request(self._login_url, self._refresh_token, self._client_id, self._client_secret)
+        resp = await self._transport.send(request, component=COMPONENT)
+        if not resp.ok:
+            err = salesforce_error(resp.status, resp.content, "token refresh")
+            raise SalesforceAuthError(
+                COMPONENT, ErrorCodes.SALESFORCE_AUTH_FAILED, err.message, status=resp.status, details=err.details
+            )
+        try:
+            token, instance, rotated = parse_token_refresh(self._json(resp))
+        except ValueError as err:
+            raise SalesforceAuthError(
+                COMPONENT,
+                ErrorCodes.SALESFORCE_AUTH_FAILED,
+                "the token refresh answered without a usable access token",
+                status=resp.status,
+            ) from err
+        self._access_token = token
+        if instance is not None:
+            self._instance_url = _check_base_url(instance, "instance_url")
+        if rotated is not None:
+            self._refresh_token = rotated
+        self._generation += 1
+        self.refresh_count += 1
+        return None, 0.0
+
+    def _data_path(self, *segments: str) -> str:
+        return f"/services/data/{self.api_version}/" + "/".join(quote(s, safe="") for s in segments)
+
+    @staticmethod
+    def _json(resp: HttpResponse) -> Any:
+        try:
+            return resp.json()
+        except ResponseFormatError as err:
+            raise ResponseFormatError(
+                COMPONENT, ErrorCodes.SALESFORCE_REQUEST_FAILED, err.message, status=resp.status
+            ) from err
+
+    def __repr__(self) -> str:
+        return f"SalesforceConnection(instance_url={self.instance_url!r}, api_version={self.api_version!r})"
+
+
+class SObject:
+    """One sObject type of a connection: ``create``, ``retrieve``, ``update``, ``delete``, ``describe``.
+
+    Example::
+
+        accounts = con.sobject("Account")
+        new = await accounts.create({"Name": "Acme"})                     # {"id": "001...", "success": True, ...}
+        acme = await accounts.retrieve(new["id"], fields=["Name"])
+        await accounts.update(new["id"], {"Name": "Acme Corp"})
+        await accounts.delete(new["id"])
+    """
+
+    def __init__(self, connection: SalesforceConnection, name: str) -> None:
+        self._con = connection
+        self.name = name
+
+    async def create(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a record: ``{"id", "success", "errors"}``."""
+        body = _check_fields(fields)
+        resp = await self._con.request("POST", self._path(), json=body, operation=f"create {self.name}")
+        return self._object(resp)
+
+    async def retrieve(self, record_id: str, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """One record by id (all fields, or only ``fields``)."""
+        rid = _check_record_id(record_id)
+        params = None
+        if fields is not None:
+            if isinstance(fields, str) or not all(isinstance(f, str) and _FIELD_NAME.fullmatch(f) for f in fields):
+                raise _invalid("fields must be a sequence of Salesforce field names")
+            if fields:
+                params = {"fields": ",".join(fields)}
+        resp = await self._con.request("GET", self._path(rid), params=params, operation=f"retrieve {self.name}")
+        return self._object(resp)
+
+    async def update(self, record_id: str, fields: Mapping[str, Any]) -> None:
+        """Update fields of a record (Salesforce answers 204)."""
+        rid = _check_record_id(record_id)
+        body = _check_fields(fields)
+        await self._con.request("PATCH", self._path(rid), json=body, operation=f"update {self.name}")
+
+    async def delete(self, record_id: str) -> None:
+        """Delete a record (Salesforce answers 204)."""
+        rid = _check_record_id(record_id)
+        await self._con.request("DELETE", self._path(rid), operation=f"delete {self.name}")
+
+    async def describe(self) -> dict[str, Any]:
+        """The sObject's metadata: ``{"name", "label", "fields": [...], ...}``."""
+        resp = await self._con.request("GET", self._path("describe"), operation=f"describe {self.name}")
+        return self._object(resp)
+
+    def _path(self, *extra: str) -> str:
+        return self._con._data_path("sobjects", self.name, *extra)
+
+    def _object(self, resp: HttpResponse) -> dict[str, Any]:
+        payload = self._con._json(resp)
+        if not isinstance(payload, dict):
+            raise ResponseFormatError(
+                COMPONENT, ErrorCodes.SALESFORCE_REQUEST_FAILED, "the answer is not a JSON object", status=resp.status
+            )
+        return payload
+
+    def __repr__(self) -> str:
+        return f"SObject({self.name!r})"

@@ -1,0 +1,121 @@
+"""The local dev loop: a :class:`~lp_toolbelt.Toolbelt` wired to an in-process emulator.
+
+``lp-toolbelt invoke --local``, the pytest plugin (``lp_toolbelt.testing``) and ``make demo`` all run handlers this
+way. The Toolbelt it builds talks to the emulator over real loopback HTTP (CSDS, OAuth signatures checked, proxy
+allowlist and rate cap applied) and its secret client reads and writes the emulator's own secrets
+(``emulator.state.secrets``): a secret a test adds, or a handler rotates, is the one the emulator's LP auth checks.
+
+Example::
+
+    from lp_toolbelt.local import local_toolbelt
+
+    async with local_toolbelt() as (emu, tb):          # the packaged demo seed, or functions/settings.json
+        entry = await tb.secret_client().read_secret("demo-secret")
+        emu.state.secrets["my-crm-token"] = {"token": "t0k3n"}   # visible to tb at once
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from . import _constants as C
+from .emulator import DEFAULT_ACCOUNT_ID, Emulator, EmulatorState
+from .emulator.state import DEFAULT_RATE_LIMIT
+from .secrets_store.base import SecretMissing
+from .toolbelt import Toolbelt
+
+__all__ = ["EmulatorSecretStore", "default_settings_path", "emulator_toolbelt", "local_toolbelt"]
+
+
+def default_settings_path(cwd: Path | None = None) -> Path | None:
+    """``functions/settings.json`` (the LivePerson Functions CLI convention) when it exists under ``cwd``, else None.
+
+    None means "the emulator's packaged demo seed".
+
+    Example::
+
+        Emulator(default_settings_path())
+    """
+    path = (cwd if cwd is not None else Path.cwd()) / C.DEFAULT_SECRETS_FILE
+    return path if path.is_file() else None
+
+
+class EmulatorSecretStore:
+    """A secret store over an emulator's ``state.secrets`` (shared, not copied).
+
+    Reads return deep copies; an update replaces the value of an existing key in the emulator's state, so the
+    emulator's LP auth sees rotated API keys at once. Nothing is written to disk.
+
+    Example::
+
+        tb.secret_store = EmulatorSecretStore(emu.state)
+    """
+
+    def __init__(self, state: EmulatorState) -> None:
+        self._state = state
+
+    async def get(self, key: str) -> Any:
+        """The value of ``key``; SecretMissing when the emulator has no such secret."""
+        try:
+            return copy.deepcopy(self._state.secrets[key])
+        except KeyError:
+            raise SecretMissing(key) from None
+
+    async def update(self, key: str, value: Any) -> Any:
+        """Replace the value of an existing ``key`` in the emulator's state; SecretMissing if absent."""
+        if key not in self._state.secrets:
+            raise SecretMissing(key)
+        self._state.secrets[key] = copy.deepcopy(value)
+        return copy.deepcopy(value)
+
+    async def keys(self) -> list[str]:
+        """Every secret key the emulator holds."""
+        return list(self._state.secrets)
+
+    def __repr__(self) -> str:
+        return f"EmulatorSecretStore({len(self._state.secrets)} secrets)"
+
+
+def emulator_toolbelt(emulator: Emulator, **overrides: Any) -> Toolbelt:
+    """A Toolbelt pointed at a started ``emulator`` whose secrets are the emulator's own (``EmulatorSecretStore``).
+
+    ``overrides`` are ``ToolbeltConfig`` fields (e.g. ``timeout=5``); passing ``secrets=`` keeps an in-memory copy
+    instead of the shared store. Use it as ``async with emulator_toolbelt(emu) as tb:``.
+
+    Example::
+
+        async with Emulator() as emu, emulator_toolbelt(emu) as tb:
+            resp = await tb.lp_client()("accountConfigReadOnly", f"/api/account/{emu.state.account_id}/...")
+    """
+    share_secrets = "secrets" not in overrides
+    toolbelt = Toolbelt(emulator.config(**overrides))
+    if share_secrets:
+        toolbelt.secret_store = EmulatorSecretStore(emulator.state)
+    return toolbelt
+
+
+@asynccontextmanager
+async def local_toolbelt(
+    settings: Path | str | Mapping[str, Any] | None = None,
+    *,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    rate_limit: float | None = DEFAULT_RATE_LIMIT,
+    **overrides: Any,
+) -> AsyncIterator[tuple[Emulator, Toolbelt]]:
+    """Start an emulator on a free loopback port and yield ``(emulator, toolbelt)``; both are closed on exit.
+
+    ``settings`` is a settings.json path or mapping (None: the packaged demo seed); ``rate_limit`` the proxy's
+    cap (None: no cap); ``overrides`` are ``ToolbeltConfig`` fields.
+
+    Example::
+
+        async with local_toolbelt("functions/settings.json") as (emu, tb):
+            result = await handler(tb, {"conversationId": "..."})
+    """
+    emulator = Emulator(settings, account_id=account_id, rate_limit=rate_limit)
+    async with emulator, emulator_toolbelt(emulator, **overrides) as toolbelt:
+        yield emulator, toolbelt
