@@ -19,6 +19,7 @@ import contextlib
 import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import time
 from collections import Counter
 from types import TracebackType
@@ -115,15 +116,33 @@ async def _serve(conn: multiprocessing.connection.Connection, rate_limit: float 
             await runner.cleanup()
 
 
-def _child(conn: multiprocessing.connection.Connection, rate_limit: float | None) -> None:
+def _child(conn: multiprocessing.connection.Connection, rate_limit: float | None, cpu: int | None) -> None:
+    if cpu is not None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.sched_setaffinity(0, {cpu})
     asyncio.run(_serve(conn, rate_limit))
+
+
+def split_cpus() -> tuple[int | None, set[int] | None]:
+    """``(server cpu, client cpus)``: the last allowed CPU for the server, the others for this process — so the
+    scheduler never runs the server on the client's core (on loopback a wake-up can otherwise preempt the client
+    in mid-send). ``(None, None)`` with fewer than 2 CPUs or no affinity support."""
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None, None
+    if len(allowed) < 2:
+        return None, None
+    return allowed[-1], set(allowed[:-1])
 
 
 class BenchServer:
     """The emulator (+ ``/bench/ping``) in a child process; a context manager."""
 
-    def __init__(self, rate_limit: float | None = None) -> None:
+    def __init__(self, rate_limit: float | None = None, *, pin: bool = False) -> None:
         self._rate_limit = rate_limit
+        self._pin = pin
+        self._restore: set[int] | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: multiprocessing.connection.Connection | None = None
         self.info: dict[str, Any] = {}
@@ -131,13 +150,20 @@ class BenchServer:
     def __enter__(self) -> Self:
         ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no state inherited from the parent
         parent, child = ctx.Pipe()
-        self._process = ctx.Process(target=_child, args=(child, self._rate_limit), daemon=True)
+        server_cpu, client_cpus = split_cpus() if self._pin else (None, None)
+        self._process = ctx.Process(target=_child, args=(child, self._rate_limit, server_cpu), daemon=True)
         self._process.start()
+        if client_cpus is not None:
+            self._restore = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, client_cpus)
         child.close()
         if not parent.poll(30):
             self._process.kill()
             raise RuntimeError("the bench server did not start")
-        self.info = parent.recv()
+        try:
+            self.info = parent.recv()
+        except EOFError as err:
+            raise RuntimeError("the bench server failed to start") from err
         self._conn = parent
         return self
 
@@ -153,6 +179,8 @@ class BenchServer:
                 self._process.join(5)
         if self._conn is not None:
             self._conn.close()
+        if self._restore is not None:
+            os.sched_setaffinity(0, self._restore)
 
     # -- addresses and config
     @property

@@ -111,6 +111,7 @@ def plural(count: int, noun: str) -> str:
 
 # ------------------------------------------------------------------------------------------- secrets + LP calls
 async def step_read_secret(demo: Demo) -> str:
+    """Read a secret through the secret client (examples/secrets_and_lp.py: read_secret)."""
     result = await secrets_and_lp.read_secret(demo.toolbelt, {"secret": "demo-secret"})
     check(result["key"] == "demo-secret", f"read the wrong key: {result['key']!r}")
     check(result["fields"], "the secret has no fields")
@@ -118,6 +119,7 @@ async def step_read_secret(demo: Demo) -> str:
 
 
 async def step_update_secret(demo: Demo) -> str:
+    """Update a secret, read it back uncached, check the emulator holds the new value."""
     greeting = f"hello from Python at {int(time.time())}"
     result = await secrets_and_lp.update_secret(
         demo.toolbelt, {"secret": "demo-secret", "update": {"greeting": greeting}}
@@ -134,6 +136,7 @@ def _last_skills_request(demo: Demo) -> str | None:
 
 
 async def step_lp_call_api_key(demo: Demo) -> str:
+    """An LP API call signed with OAuth 1.0a (the default API key); the emulator verifies the signature."""
     result = await secrets_and_lp.signed_lp_call(demo.toolbelt, {})
     check(result["status"] == 200 and result["skills"] > 0, f"unexpected answer: {result}")
     check(_last_skills_request(demo) == "OAuth", "the request was not OAuth 1.0a-signed")
@@ -142,6 +145,7 @@ async def step_lp_call_api_key(demo: Demo) -> str:
 
 
 async def step_lp_call_oauth2(demo: Demo) -> str:
+    """An LP API call as an OAuth 2 app installation: a Sentinel token, then a Bearer request."""
     before = demo.emulator.state.count("sentinel")
     result = await secrets_and_lp.signed_lp_call(demo.toolbelt, {"app_key_secret_name": "lp-faas-oauth2-app"})
     check(result["status"] == 200 and result["skills"] > 0, f"unexpected answer: {result}")
@@ -190,6 +194,7 @@ def _flow(demo: Demo) -> tuple[str, dict[str, tuple[bytes, str]], dict[str, Any]
 
 
 async def step_sdes(demo: Demo) -> str:
+    """Check the SDE the conversation flow reported: read back from the conversation and stored by the emulator."""
     _, _, result = _flow(demo)
     check(result["sdeReported"], "no SDE was reported")
     latest = result["latestSde"] or {}
@@ -200,6 +205,7 @@ async def step_sdes(demo: Demo) -> str:
 
 
 async def step_gdpr(demo: Demo) -> str:
+    """Check the conversation flow replaced every hosted file of the conversation in object storage."""
     _, originals, result = _flow(demo)
     replaced = result["replacedFiles"]
     check(sorted(replaced) == sorted(originals), f"replaced {replaced}, expected {sorted(originals)}")
@@ -215,6 +221,7 @@ CONTEXT_MESSAGES = ("I need help with my order", "It arrived damaged")
 
 
 async def step_context_first(demo: Demo) -> str:
+    """First invocation of examples/context_state.py: nothing remembered yet, state stored."""
     handler = example_handler("context_state")
     # As a developer would put it in functions/settings.json: the Context Session Store key of the emulator.
     demo.emulator.state.secrets.setdefault(CONTEXT_KEY_SECRET, DEFAULT_CONTEXT_API_KEY)
@@ -225,6 +232,7 @@ async def step_context_first(demo: Demo) -> str:
 
 
 async def step_context_second(demo: Demo) -> str:
+    """Second invocation, on a fresh Toolbelt: the state stored by the first one is read back."""
     handler = example_handler("context_state")
     async with demo.fresh_toolbelt() as toolbelt:  # a new function run: nothing shared in memory
         result = await handler(toolbelt, {"conversationId": CONTEXT_CONVERSATION, "message": CONTEXT_MESSAGES[1]})
@@ -235,6 +243,7 @@ async def step_context_second(demo: Demo) -> str:
 
 # ------------------------------------------------------------------------------------------- Salesforce
 async def step_salesforce(demo: Demo) -> str:
+    """examples/salesforce_query.py with small pages and an expired token: pages followed, token refreshed."""
     handler = example_handler("salesforce_query")
     state = demo.emulator.state
     state.secrets.setdefault(

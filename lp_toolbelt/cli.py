@@ -295,31 +295,49 @@ async def _call(handler: Handler, toolbelt: Any, payload: Any) -> Any:
     return result
 
 
-async def _run_invoke(handler: Handler, payload: Any, args: argparse.Namespace) -> Any:
+@dataclasses.dataclass(frozen=True)
+class _LocalSeed:
+    seed: dict[str, Any] | None  # what the emulator starts from (None: its packaged demo seed)
+    label: str  # where it came from, for the one line on stderr
+
+
+def _local_seed(settings: Path | None) -> _LocalSeed:
+    from .local import default_settings_path, emulator_seed
+
+    path = settings if settings is not None else default_settings_path()
+    if path is None:
+        return _LocalSeed(None, "the demo seed")
+    if not path.is_file():
+        raise CliError(f"no such settings file: {path}", EXIT_USAGE)
+    try:
+        return _LocalSeed(emulator_seed(path), str(path))
+    except (OSError, ValueError) as err:
+        raise CliError(f"cannot use {path} as the emulator's seed: {err}", EXIT_USAGE) from err
+
+
+async def _run_invoke(handler: Handler, payload: Any, args: argparse.Namespace, local: _LocalSeed | None) -> Any:
     from .toolbelt import Toolbelt
 
-    if args.live:
+    if local is None:  # --live
         async with Toolbelt(ToolbeltConfig.from_env()) as toolbelt:
             return await _call(handler, toolbelt, payload)
 
     from .emulator import DEFAULT_ACCOUNT_ID
-    from .local import default_settings_path, local_toolbelt
+    from .local import local_toolbelt
 
-    settings: Path | None = args.settings if args.settings is not None else default_settings_path()
     account = args.account or os.environ.get("BRAND_ID") or os.environ.get("X_LIVEPERSON_BRAND_ID")
-    async with local_toolbelt(settings, account_id=account or DEFAULT_ACCOUNT_ID) as (emulator, toolbelt):
-        seed = settings if settings is not None else "the demo seed"
-        print(f"# local emulator on {emulator.base_url}, account {emulator.state.account_id}, {seed}", file=sys.stderr)
+    async with local_toolbelt(local.seed, account_id=account or DEFAULT_ACCOUNT_ID) as (emulator, toolbelt):
+        where = f"{emulator.base_url}, account {emulator.state.account_id}"
+        print(f"# local emulator on {where}, {local.label}", file=sys.stderr)
         return await _call(handler, toolbelt, payload)
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    if args.settings is not None and not args.settings.is_file():
-        raise CliError(f"no such settings file: {args.settings}", EXIT_USAGE)
+    local = None if args.live else _local_seed(args.settings)
     handler = load_handler(args.target)
     payload = _read_payload(args.payload)
     try:
-        result = asyncio.run(_run_invoke(handler, payload, args))
+        result = asyncio.run(_run_invoke(handler, payload, args, local))
     except (ToolbeltError, CliError, KeyboardInterrupt):
         raise
     except Exception:  # noqa: BLE001 - any handler bug: show its traceback, exit 1

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from . import _constants as C
-from .emulator import DEFAULT_ACCOUNT_ID, Emulator, EmulatorState
+from .emulator import DEFAULT_ACCOUNT_ID, Emulator, EmulatorState, load_settings
 from .emulator.state import DEFAULT_RATE_LIMIT
 from .secrets_store.base import SecretMissing
 from .toolbelt import Toolbelt
 
-__all__ = ["EmulatorSecretStore", "default_settings_path", "emulator_toolbelt", "local_toolbelt"]
+__all__ = ["EmulatorSecretStore", "default_settings_path", "emulator_seed", "emulator_toolbelt", "local_toolbelt"]
 
 
 def default_settings_path(cwd: Path | None = None) -> Path | None:
@@ -42,6 +42,25 @@ def default_settings_path(cwd: Path | None = None) -> Path | None:
     """
     path = (cwd if cwd is not None else Path.cwd()) / C.DEFAULT_SECRETS_FILE
     return path if path.is_file() else None
+
+
+def emulator_seed(settings: Path | str | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The emulator seed for ``settings`` (a settings.json path or mapping; None: the packaged demo seed).
+
+    LivePerson provisions ``lp-faas-default-app-key`` for every function, so a developer's settings.json rarely holds
+    it; when it is missing the emulator's own API key is added, as the platform would. Everything else is kept as is.
+
+    Example::
+
+        Emulator(emulator_seed("functions/settings.json"))
+    """
+    if settings is None:
+        return None
+    secrets, whitelist = load_settings(settings)
+    if C.DEFAULT_APP_KEY_SECRET not in secrets:
+        provisioned, _ = load_settings(None)
+        secrets[C.DEFAULT_APP_KEY_SECRET] = provisioned[C.DEFAULT_APP_KEY_SECRET]
+    return {"secrets": secrets, "whitelist": whitelist}
 
 
 class EmulatorSecretStore:
@@ -108,14 +127,14 @@ async def local_toolbelt(
 ) -> AsyncIterator[tuple[Emulator, Toolbelt]]:
     """Start an emulator on a free loopback port and yield ``(emulator, toolbelt)``; both are closed on exit.
 
-    ``settings`` is a settings.json path or mapping (None: the packaged demo seed); ``rate_limit`` the proxy's
-    cap (None: no cap); ``overrides`` are ``ToolbeltConfig`` fields.
+    ``settings`` is a settings.json path or mapping (None: the packaged demo seed; see :func:`emulator_seed`);
+    ``rate_limit`` the proxy's cap (None: no cap); ``overrides`` are ``ToolbeltConfig`` fields.
 
     Example::
 
         async with local_toolbelt("functions/settings.json") as (emu, tb):
             result = await handler(tb, {"conversationId": "..."})
     """
-    emulator = Emulator(settings, account_id=account_id, rate_limit=rate_limit)
+    emulator = Emulator(emulator_seed(settings), account_id=account_id, rate_limit=rate_limit)
     async with emulator, emulator_toolbelt(emulator, **overrides) as toolbelt:
         yield emulator, toolbelt

@@ -12,7 +12,7 @@ pytest-asyncio (``pip install lp-toolbelt[dev]`` brings it); in its strict mode 
   a secret the test adds to ``lp_emulator.state.secrets`` is readable at once, and one the handler updates can be
   asserted on there.
 * ``lp_emulator_settings`` — override it to seed from your own ``functions/settings.json`` (a path or a mapping;
-  ``None`` = the demo seed).
+  ``None`` = the demo seed). As on the platform, ``lp-faas-default-app-key`` is provided when your file lacks it.
 
 Example (``tests/test_handler.py`` of your project)::
 
@@ -93,8 +93,9 @@ async def lp_emulator(lp_emulator_settings: SettingsSource) -> AsyncIterator[Emu
             lp_emulator.state.whitelist.append("crm.example.net")
     """
     from .emulator import Emulator
+    from .local import emulator_seed
 
-    async with Emulator(lp_emulator_settings) as emulator:
+    async with Emulator(emulator_seed(lp_emulator_settings)) as emulator:
         yield emulator
 
 

@@ -17,11 +17,10 @@ import aiohttp
 
 from . import _constants as C
 from ._singleflight import SingleFlightCache
-from .auth.oauth1 import OAuth1Credentials
 from .clients.context import ContextServiceClient
 from .clients.csds import CsdsClient
 from .clients.http import HttpClient
-from .clients.lp import LpClient, _Auth
+from .clients.lp import LpAuthCache, LpClient
 from .clients.salesforce import SalesforceClient
 from .clients.secrets import SecretClient
 from .config import ToolbeltConfig
@@ -109,7 +108,7 @@ class Toolbelt:
         self.csds_cache: SingleFlightCache[str, dict[str, str]] = shared_csds_cache(self.shared_cache, cfg, clock)
         self.secret_cache: SingleFlightCache[str, Any] = SingleFlightCache(clock)
         self.token_cache: SingleFlightCache[tuple[str, str], str] = shared_token_cache(self.shared_cache, cfg, clock)
-        self._signers: dict[OAuth1Credentials, _Auth] = {}
+        self._signers = LpAuthCache()  # OAuth1 signers and parsed app keys, shared by every lp_client()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     async def __aenter__(self) -> Toolbelt:
@@ -134,6 +133,7 @@ class Toolbelt:
 
     @property
     def closed(self) -> bool:
+        """True once ``aclose()`` ran (leaving ``async with``); a closed Toolbelt sends nothing more."""
         return self.transport.closed
 
     # -- factories (cheap, no I/O) -------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from functools import lru_cache
 from oauthlib.oauth1.rfc5849 import signature as _sig
 from oauthlib.oauth1.rfc5849 import utils as _utils
 from yarl import URL
+
+from ..transport.middlewares import RandomHex
 
 __all__ = ["OAuth1Credentials", "OAuth1Signer", "base_uri", "sign_hmac_sha1", "signature_base"]
 
@@ -77,6 +78,8 @@ def sign_hmac_sha1(base_string: str, key: bytes) -> str:
 
 # ---------------------------------------------------------------------------------------------- per-request path
 _OAUTH_PREFIX = "oauth_"
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 _CACHE_SIZE = 1024
 # raw query string -> (escaped base-string text before the oauth_* block, text after it); None: general path
 _query_parts: dict[str, tuple[str, str] | None] = {}
@@ -140,11 +143,6 @@ def _plain(text: str) -> bool:
     return text.isascii() and text.isalnum()
 
 
-def _random_nonce() -> str:
-    """32 random hex digits (128 bits from the OS's CSPRNG)."""
-    return os.urandom(16).hex()
-
-
 class OAuth1Signer:
     """Signs requests for one set of credentials. Build once, call ``authorization`` per request.
 
@@ -160,10 +158,11 @@ class OAuth1Signer:
         "_head",
         "_header_head",
         "_header_tail",
-        "_hmac",
+        "_inner",
         "_key",
         "_nonce",
         "_oauth_static",
+        "_outer",
         "_tail",
         "_timestamp",
         "_token_q",
@@ -175,16 +174,21 @@ class OAuth1Signer:
         credentials: OAuth1Credentials,
         *,
         clock: Callable[[], float] = time.time,
-        nonce: Callable[[], str] = _random_nonce,
+        nonce: Callable[[], str] | None = None,
     ) -> None:
         self.consumer_key = credentials.consumer_key
         self._key = signing_key(credentials.consumer_secret, credentials.token_secret)
-        # HMAC keyed once: each request copies the keyed state (cheaper than keying, and no digest lookup by name).
-        self._hmac = hmac.new(self._key, digestmod=hashlib.sha1)
+        # HMAC-SHA1 (RFC 2104) keyed once: the inner and outer hash states after the padded key; a request copies
+        # them (half the cost of hmac.digest(), which re-keys and looks the digest up by name every time).
+        # (SHA-1 is what RFC 5849's HMAC-SHA1, the LivePerson API-key scheme, mandates.)
+        key = self._key if len(self._key) <= 64 else hashlib.sha1(self._key).digest()  # noqa: S324
+        block = key.ljust(64, b"\0")
+        self._inner = hashlib.sha1(block.translate(_IPAD))  # noqa: S324
+        self._outer = hashlib.sha1(block.translate(_OPAD))  # noqa: S324
         self._consumer_key_q = _utils.escape(credentials.consumer_key)
         self._token_q = _utils.escape(credentials.token)
         self._clock = clock
-        self._nonce = nonce
+        self._nonce = nonce if nonce is not None else RandomHex()  # 128 random bits per request
         self._timestamp: tuple[int, str] = (-1, "")
         self._oauth_static = (
             ("oauth_consumer_key", credentials.consumer_key),
@@ -217,9 +221,11 @@ class OAuth1Signer:
                 f"{verb if _plain(verb) else _utils.escape(verb)}&{uri}&{parts[0]}{self._head}{_escape_twice(nonce_q)}"
                 f"%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D{timestamp}{self._tail}{parts[1]}"
             )
-        mac = self._hmac.copy()
-        mac.update(base.encode())
-        signature = binascii.b2a_base64(mac.digest(), newline=False).decode()
+        inner = self._inner.copy()
+        inner.update(base.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        signature = binascii.b2a_base64(outer.digest(), newline=False).decode()
         return (
             f"{self._header_head}{nonce_q}"
             f'", oauth_signature="{signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")}'

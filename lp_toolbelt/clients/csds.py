@@ -72,7 +72,11 @@ class CsdsClient:
             raise InvalidArgumentError(
                 COMPONENT, ErrorCodes.CSDS_DOMAIN_NOT_FOUND, "service must be a non-empty string"
             )
-        domains = await self.get_all()
+        account = self._config.require_account(COMPONENT)
+        # Hot path (every LP call): a fresh cached map is read in place — no fetch, no copy, no extra coroutine.
+        domains = self._cache.peek(account)
+        if domains is None:
+            domains = await self._cache.get(account, lambda: self._fetch(account))
         try:
             return domains[str(service)]
         except KeyError as err:

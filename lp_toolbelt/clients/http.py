@@ -13,13 +13,23 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
+from aiohttp import ClientMiddlewareType
 from yarl import URL
 
 from ..errors import ErrorCodes, InvalidArgumentError
+from ..transport.middlewares import RequestSigner
 from ..transport.response import HttpResponse
-from ..transport.send import Request, Transport
+from ..transport.send import NO_JSON, Request, Transport
 
-__all__ = ["HttpClient", "RequestOptions", "build_request"]
+__all__ = [
+    "HttpClient",
+    "RequestOptions",
+    "build_request",
+    "make_request",
+    "validate_method",
+    "validate_options",
+    "validate_url",
+]
 
 COMPONENT = "HTTPClient"
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -36,14 +46,38 @@ def build_request(
     component: str = COMPONENT,
 ) -> Request:
     """Validate the arguments and build a Request value (pure; raises InvalidArgumentError)."""
+    verb = validate_method(method, component)
+    parsed = validate_url(url, component)
+    str_params = validate_options(params, headers, json, data, component)
+    return make_request(verb, parsed, str_params, headers, json, data)
+
+
+def validate_method(method: object, component: str = COMPONENT) -> str:
+    """The method, upper-cased, if it is an HTTP token; InvalidArgumentError otherwise."""
     if not isinstance(method, str) or not _TOKEN.fullmatch(method):
         raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "method must be an HTTP token")
+    return method.upper()
+
+
+def validate_url(url: str | URL, component: str = COMPONENT) -> URL:
+    """The URL, parsed, if it is an absolute http(s) URL; InvalidArgumentError otherwise."""
     try:
         parsed = url if isinstance(url, URL) else URL(url)
     except (TypeError, ValueError) as err:
         raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "url is not a valid URL") from err
     if not parsed.absolute or parsed.scheme not in ("http", "https"):
         raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "url must be an absolute http(s) URL")
+    return parsed
+
+
+def validate_options(
+    params: Mapping[str, Any] | None,
+    headers: Mapping[str, str] | None,
+    json: Any,
+    data: Any,
+    component: str = COMPONENT,
+) -> dict[str, str] | None:
+    """Check body, query and headers; return the query parameters as strings. InvalidArgumentError otherwise."""
     if json is not None and data is not None:
         raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "pass json or data, not both")
     str_params = None
@@ -53,9 +87,25 @@ def build_request(
         str_params = {str(k): _param(v, component) for k, v in params.items()}
     if headers is not None and not isinstance(headers, Mapping):
         raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "headers must be a mapping")
+    return str_params
+
+
+def make_request(
+    verb: str,
+    url: URL,
+    params: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+    json: Any,
+    data: Any,
+    *,
+    retry_safe: bool | None = None,
+    middlewares: tuple[ClientMiddlewareType, ...] = (),
+    signer: RequestSigner | None = None,
+) -> Request:
+    """The Request for already validated parts (``json=None``: no JSON body)."""
     if json is not None:
-        return Request(method.upper(), parsed, params=str_params, headers=headers, json=json)
-    return Request(method.upper(), parsed, params=str_params, headers=headers, data=data)
+        return Request(verb, url, params, headers, json, None, retry_safe, middlewares, signer)
+    return Request(verb, url, params, headers, NO_JSON, data, retry_safe, middlewares, signer)
 
 
 def _param(value: Any, component: str) -> str:

@@ -3,7 +3,7 @@
 The credentials come from a secret (default ``lp-faas-default-app-key``; per call ``app_key_secret_name``):
 
 * an API key ``{"consumerKey", "consumerSecret", "token", "tokenSecret"}`` → every request is signed with
-  OAuth 1.0a HMAC-SHA1 inside an aiohttp client middleware (on the final URL, fresh nonce per attempt);
+  OAuth 1.0a HMAC-SHA1 by the transport on every attempt (on the final URL, fresh nonce per attempt);
 * an app installation ``{"client_id", "client_secret"}`` → a Sentinel client-credentials token, cached and
   fetched once however many callers ask, renewed 60 s before expiry.
 
@@ -18,10 +18,11 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from yarl import URL
 
 from .. import _constants as C
 from .._singleflight import SingleFlightCache
@@ -36,14 +37,13 @@ from ..errors import (
     RequestTimeoutError,
     ToolbeltError,
 )
-from ..transport.middlewares import signing_middleware
 from ..transport.response import HttpResponse
 from ..transport.send import Request, Transport
 from .csds import CsdsClient
-from .http import build_request
+from .http import make_request, validate_method, validate_options, validate_url
 from .secrets import SecretClient
 
-__all__ = ["LpClient", "parse_credentials"]
+__all__ = ["LpAuthCache", "LpClient", "parse_credentials"]
 
 COMPONENT = "LpClient"
 SENTINEL_SERVICE = "sentinel"
@@ -72,10 +72,46 @@ def parse_credentials(value: Any) -> OAuth1Credentials | OAuth2Credentials:
 
 @dataclass(frozen=True, slots=True)
 class _Auth:
-    """How to authorize one request: a signing middleware (OAuth1) or a fixed header (OAuth2)."""
+    """How to authorize one request: a signer (OAuth1, applied by the transport per attempt) or a fixed header
+    (OAuth2)."""
 
     middlewares: tuple[Any, ...] = ()
     header: str | None = None
+    signer: OAuth1Signer | None = None
+
+
+def _authorized(
+    verb: str,
+    url: URL,
+    params: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+    json: Any,
+    data: Any,
+    retry_safe: bool | None,
+    auth: _Auth,
+) -> Request:
+    """The request with its authorization: a signer (OAuth1) or an ``Authorization`` header (OAuth2)."""
+    if auth.header is not None:
+        headers = {**headers, "Authorization": auth.header} if headers else {"Authorization": auth.header}
+    return make_request(
+        verb, url, params, headers, json, data, retry_safe=retry_safe, middlewares=auth.middlewares, signer=auth.signer
+    )
+
+
+class LpAuthCache:
+    """The LP client's authorizations, shared by every LpClient of one Toolbelt.
+
+    ``by_credentials``: one signer per API key. ``by_secret``: per secret name, the cached secret value (the very
+    object in the secret cache) with the credentials parsed from it and their authorization — so a call whose
+    secret is still cached neither copies nor re-parses it: it checks ``secrets.peek(name) is value`` and goes.
+    A re-read or updated secret is a new object, so the check fails and the slow path runs again.
+    """
+
+    __slots__ = ("by_credentials", "by_secret")
+
+    def __init__(self, by_credentials: dict[OAuth1Credentials, _Auth] | None = None) -> None:
+        self.by_credentials: dict[OAuth1Credentials, _Auth] = {} if by_credentials is None else by_credentials
+        self.by_secret: dict[str, tuple[object, OAuth1Credentials | OAuth2Credentials, _Auth]] = {}
 
 
 class LpClient:
@@ -87,14 +123,14 @@ class LpClient:
         config: ToolbeltConfig,
         csds: CsdsClient,
         secrets: SecretClient,
-        signers: dict[OAuth1Credentials, _Auth],
+        signers: LpAuthCache | dict[OAuth1Credentials, _Auth],
         tokens: SingleFlightCache[tuple[str, str], str],
     ) -> None:
         self._transport = transport
         self._config = config
         self._csds = csds
         self._secrets = secrets
-        self._signers = signers
+        self._auth = signers if isinstance(signers, LpAuthCache) else LpAuthCache(signers)
         self._tokens = tokens
 
     async def __call__(
@@ -121,7 +157,7 @@ class LpClient:
         """
         budget = self._transport.timeout if timeout is None else timeout
         try:
-            async with asyncio.timeout(budget):
+            async with self._transport.deadline(budget):
                 return await self._call(
                     service,
                     path,
@@ -162,44 +198,35 @@ class LpClient:
                 ErrorCodes.HTTP_INVALID_ARGUMENT,
                 "path must be a string starting with a single '/'",
             )
+        # Every argument is checked before any I/O (CSDS, secret, token); the request is built once, authorized.
+        verb = validate_method(method, COMPONENT)
+        str_params = validate_options(params, headers, json, data, COMPONENT)
         host = await self._csds.get(str(service))
-        base = build_request(
-            method,
-            f"{self._config.scheme}://{host}{path}",
-            params=params,
-            headers=headers,
-            json=json,
-            data=data,
-            component=COMPONENT,
-        )
+        url = validate_url(f"{self._config.scheme}://{host}{path}", COMPONENT)
         secret_name = app_key_secret_name or C.DEFAULT_APP_KEY_SECRET
         auth = await self._authorization(secret_name, refresh=False)
-        resp = await self._send(base, auth, retry_safe, timeout)
+        # Guarded: __call__ bounds the whole call with one timer, a tighter one than send() would start.
+        send = self._transport.send
+        request = _authorized(verb, url, str_params, headers, json, data, retry_safe, auth)
+        resp = await send(request, component=COMPONENT, timeout=timeout, guarded=True)
         if resp.status == 401:
             # The key may have been rotated: re-read the secret (no cache), renew, try once more.
             auth = await self._authorization(secret_name, refresh=True)
-            resp = await self._send(base, auth, retry_safe, timeout)
+            request = _authorized(verb, url, str_params, headers, json, data, retry_safe, auth)
+            resp = await send(request, component=COMPONENT, timeout=timeout, guarded=True)
         if raise_for_status:
             resp.raise_for_status()
         return resp
 
-    async def _send(self, base: Request, auth: _Auth, retry_safe: bool | None, timeout: float | None) -> HttpResponse:
-        headers = dict(base.headers or {})
-        if auth.header is not None:
-            headers["Authorization"] = auth.header
-        request = Request(
-            base.method,
-            base.url,
-            params=base.params,
-            headers=headers,
-            json=base.json,
-            data=base.data,
-            retry_safe=retry_safe,
-            middlewares=auth.middlewares,
-        )
-        return await self._transport.send(request, component=COMPONENT, timeout=timeout)
-
     async def _authorization(self, secret_name: str, *, refresh: bool) -> _Auth:
+        if not refresh:
+            known = self._auth.by_secret.get(secret_name)
+            if known is not None and known[0] is self._secrets.peek(secret_name):
+                # The secret is cached and unchanged since its credentials were parsed: no copy, no parsing.
+                creds, auth = known[1], known[2]
+                if isinstance(creds, OAuth1Credentials):
+                    return auth
+                return await self._bearer(secret_name, creds, auth, refresh=False)
         try:
             entry = await self._secrets.read_secret(secret_name, use_cache=not refresh)
         except ToolbeltError as err:
@@ -209,17 +236,34 @@ class LpClient:
                 f"could not read app key secret {secret_name!r}: {err.message}",
             ) from err
         creds = parse_credentials(entry.value)
+        cached = self._secrets.peek(secret_name)  # the object entry.value was copied from (no await in between)
         if isinstance(creds, OAuth1Credentials):
-            auth = self._signers.get(creds)
-            if auth is None:
-                auth = _Auth(middlewares=(signing_middleware(OAuth1Signer(creds)),))
-                self._signers[creds] = auth
-            return auth
+            signer = self._auth.by_credentials.get(creds)
+            if signer is None:
+                signer = _Auth(signer=OAuth1Signer(creds))
+                self._auth.by_credentials[creds] = signer
+            if cached is not None:
+                self._auth.by_secret[secret_name] = (cached, creds, signer)
+            return signer
+        bearer = await self._bearer(secret_name, creds, None, refresh=refresh)
+        if cached is not None and cached is self._secrets.peek(secret_name):
+            self._auth.by_secret[secret_name] = (cached, creds, bearer)
+        return bearer
+
+    async def _bearer(self, secret_name: str, creds: OAuth2Credentials, last: _Auth | None, *, refresh: bool) -> _Auth:
+        """The OAuth2 authorization: the cached token (one fetch however many ask), ``last`` if it is unchanged."""
         key = (secret_name, creds.client_id)
         if refresh:
             self._tokens.invalidate(key)
         header = await self._tokens.get(key, lambda: self._fetch_token(creds))
-        return _Auth(header=header)
+        if last is not None and last.header == header:
+            return last
+        auth = _Auth(header=header)
+        if last is not None:
+            known = self._auth.by_secret.get(secret_name)
+            if known is not None and known[2] is last:
+                self._auth.by_secret[secret_name] = (known[0], creds, auth)
+        return auth
 
     async def _fetch_token(self, creds: OAuth2Credentials) -> tuple[str, float]:
         account = self._config.require_account(COMPONENT)

@@ -218,8 +218,13 @@ async def _flushed(request: web.Request, limit: float = 1.0) -> None:
 
 
 async def _partial_answer(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Headers of the real answer announcing its full length, then only part of the body (``keep``, default 0.5)."""
+    """Headers of the real answer announcing its full length, then only part of the body (``keep``, default 0.5).
+
+    An answer that cannot carry a body (204, 304) is sent as a 200 announcing one byte, so the client waits for it.
+    """
     status, headers, body = await _real_answer(request, handler)
+    if status in (204, 304):
+        status = 200
     keep = float(fault.options.get("keep", 0.5))
     sent = body[: int(len(body) * min(max(keep, 0.0), 1.0))]
     if len(sent) >= len(body):
@@ -358,11 +363,20 @@ async def apply_fault(fault: Fault, request: web.Request, handler: Handler) -> w
 class FaultRegistry:
     """Armed faults, matched by route name (``"*"`` matches every route). First armed, first applied.
 
+    Kinds: ``status`` (answer ``status``/``body``/``headers``), ``latency`` (the real answer after ``delay``),
+    ``stall`` (no answer until the client hangs up, or ``seconds``), ``reset_before_headers`` (TCP reset; with
+    ``process=True`` after the real handler ran), ``reset_after_headers`` (real status and headers, then a reset),
+    ``truncated_body`` (``keep`` of the body, then a clean close), ``malformed_json``, ``wrong_content_type``
+    (an HTML page, or ``keep_body=True``), ``oversized_body`` (``size`` bytes, ``chunked=True``) and
+    ``rate_limited`` (429 with ``Retry-After``: ``retry_after`` seconds, ``http_date=True`` for the date form).
+
     Example::
 
         state.faults.add("csds", "status", status=503, times=2, headers={"Retry-After": "0"})
         state.faults.add("skills", "latency", delay=0.5)
         state.faults.add("*", "status", status=500, times=None)    # every request until cleared
+        state.faults.add("echo", "reset_before_headers", process=True)
+        state.faults.add("csds", "rate_limited", retry_after=2, http_date=True)
         state.faults.clear()
     """
 
@@ -658,16 +672,16 @@ class EmulatorState:
     """
 
     account_id: str = DEFAULT_ACCOUNT_ID
-    secrets: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict, repr=False)  # credentials: kept out of repr()
     whitelist: list[str] = field(default_factory=list)
     rate_limit: float | None = DEFAULT_RATE_LIMIT  # requests/second through the proxy; None = no cap
     rate_tolerance: float = 0.05  # seconds of refill the bucket may run short (loopback jitter)
     services: dict[str, str] = field(default_factory=dict)  # CSDS service name -> host[:port]
     skills: list[dict[str, Any]] = field(default_factory=_default_skills)
     requests: list[RecordedRequest] = field(default_factory=list)
-    tokens: dict[str, IssuedToken] = field(default_factory=dict)  # OAuth 2 access token -> its expiry
+    tokens: dict[str, IssuedToken] = field(default_factory=dict, repr=False)  # OAuth 2 access token -> its expiry
     token_ttl: int = 3600  # seconds, answered by Sentinel as the string expires_in
-    nonces: dict[tuple[str, str], float] = field(default_factory=dict)  # (consumer key, nonce) -> timestamp
+    nonces: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)  # (consumer key, nonce) -> ts
     oauth1_max_skew: float = 300.0  # seconds an oauth_timestamp may differ from the clock
     clock: Callable[[], float] = time.time  # wall clock for OAuth 1 timestamps
     faults: FaultRegistry = field(default_factory=FaultRegistry)

@@ -8,6 +8,7 @@ drive retries with a fake clock instead of sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -29,8 +30,9 @@ from ..errors import (
     TransportError,
 )
 from .allowlist import Allowlist
+from .deadline import Deadline, DeadlineTimers
 from .limiter import RateLimiter
-from .middlewares import REQUEST_ID_HEADER, with_request_id
+from .middlewares import REQUEST_ID_HEADER, RequestSigner, with_request_headers
 from .response import HttpResponse
 from .retry import RetryPolicy, is_retry_safe, parse_retry_after
 
@@ -38,23 +40,29 @@ __all__ = ["Request", "Transport"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MISSING: Any = object()
+NO_JSON: Any = _MISSING  # ``Request.json`` when the request has no JSON body
+_NO_TIMER = contextlib.nullcontext()  # reusable: the async with of a guarded send()
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
     """A request as a value (built by pure functions in the clients, sent by :meth:`Transport.send`).
 
-    ``retry_safe`` overrides the method-based idempotency rule (``None``: decide by method).
+    ``retry_safe`` overrides the method-based idempotency rule (``None``: decide by method). ``signer`` sets
+    ``Authorization`` on every attempt and redirect hop, computed on the URL aiohttp sends (query and ``params``
+    included) — what a signing middleware does, without a middleware's per-request cost.
+    ``repr()`` leaves out headers and bodies: they carry credentials (bearer tokens, token-request forms).
     """
 
     method: str
     url: URL
     params: Mapping[str, str] | None = None
-    headers: Mapping[str, str] | None = None
-    json: Any = _MISSING
-    data: Any = None
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
+    json: Any = field(default=_MISSING, repr=False)
+    data: Any = field(default=None, repr=False)
     retry_safe: bool | None = None
     middlewares: tuple[ClientMiddlewareType, ...] = field(default=())
+    signer: RequestSigner | None = None
 
     @property
     def has_json(self) -> bool:
@@ -103,6 +111,7 @@ class Transport:
         self._max_response_bytes = max_response_bytes
         self._closed = False
         self._allowed: tuple[Allowlist, dict[tuple[str, str | None, int | None], bool]] = (allowlist, {})
+        self._timers = DeadlineTimers()
 
     # -- session lifecycle -------------------------------------------------------------------------------
     @property
@@ -150,6 +159,11 @@ class Transport:
         await self.limiter.aclose()
 
     # -- sending -----------------------------------------------------------------------------------------
+    def deadline(self, delay: float) -> Deadline:
+        """``asyncio.timeout(delay)`` on this transport's shared coarse timers (see :mod:`.deadline`): raises
+        ``TimeoutError`` past ``delay`` seconds (at most one 5-50 ms slot late), for one timer per request."""
+        return self._timers.scope(delay)
+
     def check_allowed(self, url: URL, component: str) -> None:
         """Raise ForbiddenHostError (status 403, the proxy's message) unless ``url`` may leave the proxy."""
         # The decision depends only on (scheme, host, port): remembered per allowlist (a few hosts per toolbelt).
@@ -178,6 +192,7 @@ class Transport:
         component: str = "HTTPClient",
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        guarded: bool = False,
     ) -> HttpResponse:
         """Send ``request`` and return the fully read response (any status).
 
@@ -185,6 +200,9 @@ class Transport:
         checked too), RateLimitedError when 429s outlast the retries, RequestTimeoutError past the deadline,
         TransportError for network failures that cannot (or can no longer) be retried. ``retry`` overrides the
         transport's policy for this call (e.g. ``RetryPolicy(max_retries=0)`` for a client with its own loop).
+        ``guarded=True``: the caller already runs this call under its own timeout (e.g. :meth:`deadline`) expiring
+        no later than ``timeout`` from now (the LP client bounds its whole call), so no second timer is started;
+        the deadline still bounds the retries, and on expiry the caller's timeout raises.
         """
         url = request.url
         if self._closed:
@@ -211,10 +229,10 @@ class Transport:
             if remaining <= 0:
                 raise self._timeout_error(component, url, budget)
             try:
-                async with asyncio.timeout(remaining):
+                async with _NO_TIMER if guarded else self._timers.scope(remaining):
                     await self.limiter.acquire()
                     status, resp_headers, body, reason = await self._attempt(
-                        method, url, params, headers, json_body, data, middlewares, deadline
+                        method, url, params, headers, json_body, data, middlewares, deadline, request.signer
                     )
             except TimeoutError as err:
                 raise self._timeout_error(component, url, budget) from err
@@ -277,6 +295,7 @@ class Transport:
         data: Any,
         middlewares: Sequence[ClientMiddlewareType],
         deadline: float,
+        signer: RequestSigner | None = None,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, str | None]:
         kwargs: dict[str, Any] = {}
         if json_body is not _MISSING:
@@ -284,8 +303,15 @@ class Transport:
         elif data is not None:
             kwargs["data"] = data
         session = self.session
-        if REQUEST_ID_HEADER not in session.headers:  # a borrowed session may set its own
-            headers = with_request_id(headers)  # a fresh id per attempt and redirect hop
+        # A fresh request id (unless a borrowed session sets its own) and signature per attempt and redirect hop;
+        # aiohttp sends url.extend_query(params), so that is what is signed.
+        headers = with_request_headers(
+            headers,
+            request_id=REQUEST_ID_HEADER not in session.headers,
+            authorization=None
+            if signer is None
+            else signer.authorization(method, url.extend_query(params) if params else url),
+        )
         async with session.request(
             method,
             url,

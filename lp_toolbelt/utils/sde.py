@@ -163,6 +163,7 @@ class SDEUtil:
             json=request.body,
             app_key_secret_name=app_key_secret_name,
             timeout=self.timeout if timeout is None else timeout,
+            retry_safe=False,  # SMT appends the events: a replay after an ambiguous failure would record them twice
         )
         if not resp.ok:
             excerpt = resp.excerpt(EXCERPT_CHARS)

@@ -164,9 +164,19 @@ def test_invoke_settings_option_overrides(tmp_path: Path) -> None:
     proc = run_cli("invoke", "examples.secrets_and_lp:read_secret", "--settings", str(settings))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"key": "demo-secret", "type": "list", "fields": []}
+    # the file has no app key: the emulator provides the platform's default one, so LP calls still work
+    proc = run_cli("invoke", "examples.secrets_and_lp:signed_lp_call", "--settings", str(settings))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["skills"] == len(EmulatorState().skills)
     proc = run_cli("invoke", "examples.secrets_and_lp:read_secret", "--settings", str(tmp_path / "missing.json"))
     assert proc.returncode == 2
     assert "no such settings file" in proc.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"secrets": ')
+    proc = run_cli("invoke", "examples.secrets_and_lp:read_secret", "--settings", str(broken))
+    assert proc.returncode == 2
+    assert "cannot use" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_invoke_toolbelt_error_prints_code_and_message_and_exits_1(tmp_path: Path) -> None:

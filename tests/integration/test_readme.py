@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import types
+import typing
 from collections.abc import AsyncIterator, Callable
 from importlib import resources
 from pathlib import Path
@@ -204,3 +206,38 @@ def test_links_point_at_files_that_exist() -> None:
     root = README.parent
     for target in re.findall(r"\]\(([^)#:]+)\)", readme()):
         assert (root / target).exists(), target
+
+
+def _undocumented(cls: type, prefix: str) -> list[str]:
+    missing = []
+    for name, member in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        target = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+        if (inspect.isfunction(target) or isinstance(member, property)) and not (target.__doc__ or "").strip():
+            missing.append(f"{prefix}.{name}")
+    return missing
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    """What IDE autocomplete shows: the package's names, the clients' methods, the dev-loop modules."""
+    import lp_toolbelt
+    from lp_toolbelt import cli, local, testing
+    from lp_toolbelt.clients.salesforce import SalesforceConnection, SObject
+
+    missing: list[str] = []
+    classes: list[type] = [SalesforceConnection, SObject]
+    for name in (n for n in lp_toolbelt.__all__ if not n.startswith("__")):
+        obj = getattr(lp_toolbelt, name)
+        if not (inspect.getdoc(obj) or "").strip():
+            missing.append(name)
+        if inspect.isclass(obj):
+            classes.append(obj)
+    for name, member in vars(Toolbelt).items():
+        if name.endswith(("_client", "_util")) and not name.startswith("_"):
+            classes.append(typing.get_type_hints(member)["return"])
+    for cls in classes:
+        missing += _undocumented(cls, cls.__name__)
+    for module in (cli, local, testing):
+        missing += [f"{module.__name__}.{n}" for n in module.__all__ if not (getattr(module, n).__doc__ or "").strip()]
+    assert missing == []

@@ -38,7 +38,9 @@ def _collect_and_check() -> None:
     """A full collection: no ResourceWarning, no aiohttp session or connector left open."""
     # aiohttp memoizes up to 1024 middleware chains, each holding a whole (stopped) emulator application: drop them
     # so the collection stays fast over hundreds of tests. Not a leak: the cache is bounded.
-    web_app._cached_build_middleware.cache_clear()
+    cached = getattr(web_app, "_cached_build_middleware", None)
+    if cached is not None:
+        cached.cache_clear()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         gc.collect()

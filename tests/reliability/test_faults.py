@@ -9,6 +9,7 @@ an ambiguous failure reaches the server exactly once. Every attempt passes throu
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from lp_toolbelt import Toolbelt, ToolbeltError
+from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltConfig, ToolbeltError
 from lp_toolbelt.emulator import Emulator
 
-from .ops import OPS, Op
+from .ops import OPS, SETUP, Op
 
 MAX_RETRIES = 3
 TIMEOUT = 5.0  # seconds per call (the fake sleep makes retries instant, so this is never reached)
@@ -65,6 +66,7 @@ class Expect:
     status: int | None = None
     attempts: int = 1  # requests the route receives
     delays: Callable[[list[float]], bool] | None = None  # a check of the retry waits
+    code: str | None = None  # overrides the op's code for this failure class
 
 
 @dataclass(frozen=True)
@@ -77,38 +79,59 @@ class Scenario:
     timeout: float = TIMEOUT
 
 
+def _ok(op: Op, attempts: int = 1, delays: Callable[[list[float]], bool] | None = None) -> Expect:
+    return Expect(ok=True, attempts=attempts + op.follow_ups, delays=delays)
+
+
+def _status_error(op: Op, status: int, attempts: int = 1) -> Expect:
+    return Expect(ok=False, failure="status", status=status, attempts=attempts, code=op.status_codes.get(status))
+
+
 def _ambiguous(times: int | None) -> Callable[[Op], Expect]:
     """A dropped connection or cut body: retried only when the request is retry-safe."""
 
     def expect(op: Op) -> Expect:
-        if not op.retry_safe:
-            return Expect(ok=False, failure="network")
-        if times is None:
-            return Expect(ok=False, failure="network", attempts=MAX_RETRIES + 1)
-        return Expect(ok=True, attempts=times + 1)
+        allowed = op.network_attempts or (MAX_RETRIES + 1 if op.retry_safe else 1)
+        if times is None or times >= allowed:
+            return Expect(ok=False, failure="network", attempts=allowed)
+        return _ok(op, attempts=times + 1)
 
     return expect
 
 
 def _retryable_status(times: int | None, status: int) -> Callable[[Op], Expect]:
     def expect(op: Op) -> Expect:
-        if not op.retry_safe:
-            return Expect(ok=False, failure="status", status=status)
+        retried = op.retry_safe if op.retries_status is None else op.retries_status
+        if not retried:
+            return _status_error(op, status)
         if times is None:
-            return Expect(ok=False, failure="status", status=status, attempts=MAX_RETRIES + 1)
-        return Expect(ok=True, attempts=times + 1)
+            return _status_error(op, status, attempts=MAX_RETRIES + 1)
+        return _ok(op, attempts=times + 1)
 
     return expect
 
 
 def _unauthorized(op: Op) -> Expect:
-    if op.renews_on_401:
-        return Expect(ok=True, attempts=2)
-    return Expect(ok=False, failure="status", status=401)
+    return _ok(op, attempts=2) if op.renews_on_401 else _status_error(op, 401)
+
+
+def _rate_limited(times: int | None, delays: Callable[[list[float]], bool] | None) -> Callable[[Op], Expect]:
+    def expect(op: Op) -> Expect:
+        if not op.retries_429:
+            return Expect(ok=False, failure="rate_limited", status=429)
+        if times is None:
+            return Expect(ok=False, failure="rate_limited", status=429, attempts=MAX_RETRIES + 1)
+        return _ok(op, attempts=times + 1, delays=delays)
+
+    return expect
+
+
+def _bad_body(op: Op) -> Expect:
+    return Expect(ok=False, failure="format", status=op.ok_status) if op.parses_body else _ok(op)
 
 
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("latency", "latency", lambda op: Expect(ok=True), options={"delay": 0.1}),
+    Scenario("latency", "latency", _ok, options={"delay": 0.1}),
     Scenario("stall", "stall", lambda op: Expect(ok=False, failure="timeout"), timeout=STALL_TIMEOUT),
     Scenario("reset-before-headers", "reset_before_headers", _ambiguous(1)),
     Scenario("reset-before-headers-processed", "reset_before_headers", _ambiguous(1), options={"process": True}),
@@ -120,40 +143,34 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("503-burst", "status", _retryable_status(2, 503), times=2, options={"status": 503}),
     Scenario("503-always", "status", _retryable_status(None, 503), times=None, options={"status": 503}),
     Scenario("502-once", "status", _retryable_status(1, 502), options={"status": 502}),
-    Scenario("500-not-retried", "status", lambda op: Expect(ok=False, failure="status", status=500)),
+    Scenario("500-not-retried", "status", lambda op: _status_error(op, 500)),
     Scenario("401-once", "status", _unauthorized, options={"status": 401}),
     Scenario(
         "429-retry-after-seconds",
         "rate_limited",
-        lambda op: Expect(ok=True, attempts=3, delays=lambda d: d == [0.05, 0.05]),
+        _rate_limited(2, lambda d: d == [0.05, 0.05]),
         times=2,
         options={"retry_after": 0.05},
     ),
     Scenario(
         "429-retry-after-http-date",
         "rate_limited",
-        lambda op: Expect(ok=True, attempts=2, delays=lambda d: len(d) == 1 and 0.9 < d[0] <= 2.05),
+        _rate_limited(1, lambda d: len(d) == 1 and 0.9 < d[0] <= 2.05),
         options={"retry_after": 2, "http_date": True},
     ),
-    Scenario(
-        "429-always",
-        "rate_limited",
-        lambda op: Expect(ok=False, failure="rate_limited", status=429, attempts=MAX_RETRIES + 1),
-        times=None,
-        options={"retry_after": 0.01},
-    ),
+    Scenario("429-always", "rate_limited", _rate_limited(None, None), times=None, options={"retry_after": 0.01}),
     Scenario(
         "429-retry-after-past-deadline",
         "rate_limited",
         lambda op: Expect(ok=False, failure="rate_limited", status=429, delays=lambda d: d == []),
         options={"retry_after": 3600},
     ),
-    Scenario("malformed-json", "malformed_json", lambda op: Expect(ok=False, failure="format", status=200)),
-    Scenario("html-page", "wrong_content_type", lambda op: Expect(ok=False, failure="format", status=200)),
+    Scenario("malformed-json", "malformed_json", _bad_body),
+    Scenario("html-page", "wrong_content_type", _bad_body),
     Scenario(
         "wrong-content-type-json-body",
         "wrong_content_type",
-        lambda op: Expect(ok=True),
+        _ok,
         options={"keep_body": True, "content_type": "text/plain"},
     ),
     Scenario("oversized-declared", "oversized_body", lambda op: Expect(ok=False, failure="too_large")),
@@ -176,6 +193,10 @@ async def test_fault(op: Op, scenario: Scenario, emu: Emulator) -> None:
     limiter = CountingLimiter()
     config = emu.config(timeout=scenario.timeout, max_retries=MAX_RETRIES)
     async with Toolbelt(config, sleep=sleep, limiter=limiter) as tb:
+        if op.name in SETUP:
+            await SETUP[op.name](tb, emu)
+            emu.state.clear_requests()
+            limiter.acquired = 0
         named = {k: v for k, v in scenario.options.items() if k in _FAULT_PARAMS}
         extra = {k: v for k, v in scenario.options.items() if k not in _FAULT_PARAMS}
         emu.state.faults.add(op.route, scenario.kind, times=scenario.times, **named, **extra)
@@ -202,7 +223,7 @@ async def test_fault(op: Op, scenario: Scenario, emu: Emulator) -> None:
         else:
             assert isinstance(error, ToolbeltError), f"not a ToolbeltError: {error!r}"
             assert expect.failure is not None
-            assert error.code == getattr(op.codes, expect.failure), repr(error)
+            assert error.code == (expect.code or getattr(op.codes, expect.failure)), repr(error)
             assert error.status == expect.status, repr(error)
         assert emu.state.count(op.route) == expect.attempts, [(r.route, r.status) for r in emu.state.requests]
         assert limiter.acquired == len(emu.state.requests), "an attempt bypassed the rate limiter"
@@ -245,3 +266,33 @@ def test_every_op_meets_every_scenario() -> None:
         "wrong_content_type",
         "oversized_body",
     }
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # nobody listens there any more
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PATCH"])
+async def test_connection_refused_is_retried_for_every_method(method: str) -> None:
+    """Nothing was sent, so even a write may be sent again."""
+    port = _closed_port()
+    limiter = CountingLimiter()
+    config = ToolbeltConfig(allowlist=(f"127.0.0.1:{port}",), secrets={}, secrets_file=None, max_retries=MAX_RETRIES)
+    async with Toolbelt(config, sleep=RecordingSleep(), limiter=limiter) as tb:
+        with pytest.raises(ToolbeltError) as info:
+            await tb.http_client().request(method, f"http://127.0.0.1:{port}/x", json={"a": 1})
+    assert info.value.code == ErrorCodes.HTTP_OP_FAILED
+    assert limiter.acquired == MAX_RETRIES + 1
+
+
+async def test_tls_failure_is_not_retried(emu: Emulator) -> None:
+    """https to a plain-HTTP port: a TLS failure is not a network blip, it is not retried."""
+    limiter = CountingLimiter()
+    async with Toolbelt(emu.config(max_retries=MAX_RETRIES), sleep=RecordingSleep(), limiter=limiter) as tb:
+        with pytest.raises(ToolbeltError) as info:
+            await tb.http_client().get(f"https://{emu.host}/x")
+    assert info.value.code == ErrorCodes.HTTP_OP_FAILED
+    assert limiter.acquired == 1

@@ -85,3 +85,13 @@ def test_query_parts_are_cached_per_raw_query_and_oauth_names_take_the_general_p
     odd = "https://api.liveperson.net/x?oauth_extra=1&a=2"
     assert _params(signer.authorization("GET", URL(odd, encoded=True))) == _oauthlib("GET", odd, "n", "1")
     assert oauth1._query_parts["oauth_extra=1&a=2"] is None
+
+
+def test_long_secrets_are_hashed_into_the_hmac_key_as_rfc_2104_says() -> None:
+    creds = OAuth1Credentials("ck", "c" * 70, "tok", "t" * 40)  # a signing key of more than 64 bytes
+    signer = OAuth1Signer(creds, clock=lambda: 5.0, nonce=lambda: "n0nce")
+    url = "https://api.liveperson.net/x?a=1"
+    client = Client("ck", client_secret="c" * 70, resource_owner_key="tok", resource_owner_secret="t" * 40)
+    client.nonce, client.timestamp = "n0nce", "5"
+    _, headers, _ = client.sign(url)
+    assert _params(signer.authorization("GET", URL(url, encoded=True))) == _params(headers["Authorization"])
