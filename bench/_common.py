@@ -8,7 +8,6 @@ per-round ratios, which drift and neighbours affect far less than absolute times
 
 from __future__ import annotations
 
-import asyncio
 import os
 import platform
 import statistics
@@ -160,14 +159,6 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return best, result
 
 
-def run_async(coro_fn: Callable[[], Awaitable[Section]]) -> Section:
-    """Run one async section in a fresh event loop, timing it."""
-    start = time.perf_counter()
-    section = asyncio.run(coro_fn())  # type: ignore[arg-type]
-    section.seconds = time.perf_counter() - start
-    return section
-
-
 # ------------------------------------------------------------------------------------------------ machine
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
@@ -180,7 +171,7 @@ def machine() -> dict[str, Any]:
                     break
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in ("aiohttp", "yarl", "multidict", "pydantic", "pydantic-core", "oauthlib", "aiolimiter"):
         try:
             versions[dist] = metadata.version(dist)

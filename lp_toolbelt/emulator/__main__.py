@@ -10,8 +10,10 @@ import argparse
 import asyncio
 import contextlib
 import shlex
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -91,13 +93,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Path | None = args.settings
     rate_limit: float | None = args.rate_limit if args.rate_limit and args.rate_limit > 0 else None
     emulator = Emulator(settings, account_id=args.account, host=args.host, port=args.port, rate_limit=rate_limit)
-    try:
-        asyncio.run(serve(emulator, settings_file=settings if settings is not None else _DEFAULT_SETTINGS))
-    except KeyboardInterrupt:
-        return 0
-    except OSError as err:
-        print(f"lp-toolbelt emulator: {err}", file=sys.stderr)
-        return 1
+    # Without --settings, the Toolbelt side gets a private copy of the packaged seed: a secret update must never
+    # write into the installed package.
+    with tempfile.TemporaryDirectory(prefix="lp-toolbelt-emulator-") as tmp:
+        settings_file = settings
+        if settings_file is None:
+            settings_file = Path(tmp) / "settings.json"
+            shutil.copyfile(_DEFAULT_SETTINGS, settings_file)
+        try:
+            asyncio.run(serve(emulator, settings_file=settings_file))
+        except KeyboardInterrupt:
+            return 0
+        except OSError as err:
+            print(f"lp-toolbelt emulator: {err}", file=sys.stderr)
+            return 1
     return 0
 
 

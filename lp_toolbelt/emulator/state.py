@@ -105,7 +105,7 @@ class RecordedRequest:
     forbidden: bool = False  # answered 403 by the proxy allowlist
     rate_limited: bool = False  # answered 429 by the proxy rate cap
     fault: str | None = None  # the fault kind applied, if any
-    status: int | None = None  # the status answered (None if the connection was dropped)
+    status: int | None = None  # the status answered (499 when the client hung up first, nginx-style)
 
 
 # --------------------------------------------------------------------------------------------------- faults
