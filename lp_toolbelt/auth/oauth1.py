@@ -21,6 +21,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,8 +30,6 @@ from functools import lru_cache
 from oauthlib.oauth1.rfc5849 import signature as _sig
 from oauthlib.oauth1.rfc5849 import utils as _utils
 from yarl import URL
-
-from ..transport.middlewares import RandomHex
 
 __all__ = ["OAuth1Credentials", "OAuth1Signer", "base_uri", "sign_hmac_sha1", "signature_base"]
 
@@ -188,7 +187,7 @@ class OAuth1Signer:
         self._consumer_key_q = _utils.escape(credentials.consumer_key)
         self._token_q = _utils.escape(credentials.token)
         self._clock = clock
-        self._nonce = nonce if nonce is not None else RandomHex()  # 128 random bits per request
+        self._nonce = nonce if nonce is not None else _random_nonce  # 128 random bits per request
         self._timestamp: tuple[int, str] = (-1, "")
         self._oauth_static = (
             ("oauth_consumer_key", credentials.consumer_key),
@@ -234,3 +233,7 @@ class OAuth1Signer:
 
     def __repr__(self) -> str:
         return f"OAuth1Signer(consumer_key={self.consumer_key!r})"
+
+
+def _random_nonce() -> str:
+    return secrets.token_hex(16)

@@ -17,7 +17,6 @@ from aiohttp import ClientMiddlewareType
 from yarl import URL
 
 from ..errors import ErrorCodes, InvalidArgumentError
-from ..transport.middlewares import RequestSigner
 from ..transport.response import HttpResponse
 from ..transport.send import NO_JSON, Request, Transport
 
@@ -100,12 +99,11 @@ def make_request(
     *,
     retry_safe: bool | None = None,
     middlewares: tuple[ClientMiddlewareType, ...] = (),
-    signer: RequestSigner | None = None,
 ) -> Request:
     """The Request for already validated parts (``json=None``: no JSON body)."""
     if json is not None:
-        return Request(verb, url, params, headers, json, None, retry_safe, middlewares, signer)
-    return Request(verb, url, params, headers, NO_JSON, data, retry_safe, middlewares, signer)
+        return Request(verb, url, params, headers, json, None, retry_safe, middlewares)
+    return Request(verb, url, params, headers, NO_JSON, data, retry_safe, middlewares)
 
 
 def _param(value: Any, component: str) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import ClientMiddlewareType
 from yarl import URL
 
 from .. import _constants as C
@@ -37,6 +38,7 @@ from ..errors import (
     RequestTimeoutError,
     ToolbeltError,
 )
+from ..transport.middlewares import signing_middleware
 from ..transport.response import HttpResponse
 from ..transport.send import Request, Transport
 from .csds import CsdsClient
@@ -72,12 +74,11 @@ def parse_credentials(value: Any) -> OAuth1Credentials | OAuth2Credentials:
 
 @dataclass(frozen=True, slots=True)
 class _Auth:
-    """How to authorize one request: a signer (OAuth1, applied by the transport per attempt) or a fixed header
-    (OAuth2)."""
+    """How to authorize one request: a signing middleware (OAuth1: signs every attempt and redirect hop inside
+    aiohttp, on the URL it sends) or a fixed ``Authorization`` header (OAuth2)."""
 
-    middlewares: tuple[Any, ...] = ()
+    middlewares: tuple[ClientMiddlewareType, ...] = ()
     header: str | None = None
-    signer: OAuth1Signer | None = None
 
 
 def _authorized(
@@ -90,12 +91,10 @@ def _authorized(
     retry_safe: bool | None,
     auth: _Auth,
 ) -> Request:
-    """The request with its authorization: a signer (OAuth1) or an ``Authorization`` header (OAuth2)."""
+    """The request with its authorization: a signing middleware (OAuth1) or an ``Authorization`` header (OAuth2)."""
     if auth.header is not None:
         headers = {**headers, "Authorization": auth.header} if headers else {"Authorization": auth.header}
-    return make_request(
-        verb, url, params, headers, json, data, retry_safe=retry_safe, middlewares=auth.middlewares, signer=auth.signer
-    )
+    return make_request(verb, url, params, headers, json, data, retry_safe=retry_safe, middlewares=auth.middlewares)
 
 
 class LpAuthCache:
@@ -240,7 +239,7 @@ class LpClient:
         if isinstance(creds, OAuth1Credentials):
             signer = self._auth.by_credentials.get(creds)
             if signer is None:
-                signer = _Auth(signer=OAuth1Signer(creds))
+                signer = _Auth(middlewares=(signing_middleware(OAuth1Signer(creds)),))
                 self._auth.by_credentials[creds] = signer
             if cached is not None:
                 self._auth.by_secret[secret_name] = (cached, creds, signer)

@@ -8,8 +8,9 @@ The in-process limiter *paces* rather than bursts: requests start at most every 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import Protocol, runtime_checkable
+
+from aiolimiter import AsyncLimiter
 
 from ..errors import ConfigurationError, ErrorCodes
 
@@ -26,15 +27,15 @@ class RateLimiter(Protocol):
 
 
 class LocalRateLimiter:
-    """In-process pacing limiter: starts are spaced ``1/rate`` apart, on a schedule that does not drift.
+    """In-process pacing limiter on aiolimiter: starts are spaced ``1/rate`` apart, without drift.
 
-    It keeps a theoretical start time ``tat`` (GCRA): a caller may start at ``now >= tat - slack``, and then
-    ``tat = max(tat, now) + 1/rate``. Waiters queue in FIFO order behind one timer, armed at ``tat - slack``. The
-    ``slack`` (half an interval) absorbs event-loop wake-up lateness, so under load the schedule does not drift and
-    the achieved rate is the cap (a plain bucket of size 1 loses every late wake-up: ~10 % below a 200/s cap). Any
-    window of 1 s still sees at most ``rate + 1`` starts: start ``j + m`` is never before start ``j`` +
-    ``m/rate - slack``. After idle time nothing accumulates (no burst beyond one start half an interval early).
-    A waiter cancelled in the queue gives its turn to the next one.
+    It is an ``aiolimiter.AsyncLimiter`` whose bucket holds 1.5 requests and drains ``rate`` per second, each
+    request filling it by 1: a caller may start once the level is down to 0.5, i.e. half an interval early at
+    most. That half interval of slack absorbs event-loop wake-up lateness, so under load the schedule does not
+    drift and the achieved rate is the cap (a bucket of size 1 loses every late wake-up: ~10 % below a 200/s
+    cap). Any window of 1 s still sees at most ``rate + 1`` starts (n starts need ``n - 1.5`` intervals of
+    draining), and after idle time nothing accumulates beyond that half interval. Cancelled waiters give their
+    turn to the next one (aiolimiter skips them).
 
     Example::
 
@@ -42,52 +43,26 @@ class LocalRateLimiter:
         await limiter.acquire()   # returns when this request may start
     """
 
-    __slots__ = ("_handle", "_interval", "_loop", "_slack", "_tat", "_waiters", "rate")
+    __slots__ = ("_limiter", "_loop", "rate")
+
+    _CAPACITY = 1.5  # requests: one, plus half an interval of slack
 
     def __init__(self, rate: float) -> None:
         if rate <= 0:
             raise ValueError("rate must be > 0")
         self.rate = rate
-        self._interval = 1.0 / rate
-        self._slack = self._interval / 2
-        self._tat = float("-inf")
-        self._waiters: deque[asyncio.Future[None]] = deque()
-        self._handle: asyncio.TimerHandle | None = None
+        self._limiter: AsyncLimiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def acquire(self) -> None:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # first use, or reused on a new event loop: forget the old loop's waiters
-            self._loop, self._waiters, self._handle = loop, deque(), None
-        if not self._waiters:
-            now = loop.time()
-            if now >= self._tat - self._slack:  # the fast path: free, nobody queued
-                self._tat = max(self._tat, now) + self._interval
-                return
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(waiter)
-        if self._handle is None:
-            self._arm(loop)
-        await waiter  # granted by _wake (which already advanced the schedule); a cancelled waiter is skipped
-
-    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._handle = loop.call_at(self._tat - self._slack, self._wake)
-
-    def _wake(self) -> None:
-        self._handle = None
-        loop, waiters = self._loop, self._waiters
-        if loop is None:
-            return
-        now = loop.time()
-        while waiters:
-            if waiters[0].done():  # cancelled while queued
-                waiters.popleft()
-                continue
-            if now < self._tat - self._slack:
-                self._arm(loop)
-                return
-            waiters.popleft().set_result(None)
-            self._tat = max(self._tat, now) + self._interval
+        limiter = self._limiter
+        if limiter is None or loop is not self._loop:
+            # First use, or reused on a new event loop (asyncio.run per test/CLI call): a fresh bucket for it,
+            # as aiolimiter wants one limiter per loop.
+            limiter = self._limiter = AsyncLimiter(self._CAPACITY, self._CAPACITY / self.rate)
+            self._loop = loop
+        await limiter.acquire()
 
     async def aclose(self) -> None:
         return None

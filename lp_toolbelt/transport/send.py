@@ -32,7 +32,7 @@ from ..errors import (
 from .allowlist import Allowlist
 from .deadline import Deadline, DeadlineTimers
 from .limiter import RateLimiter
-from .middlewares import REQUEST_ID_HEADER, RequestSigner, with_request_headers
+from .middlewares import request_id_middleware
 from .response import HttpResponse
 from .retry import RetryPolicy, is_retry_safe, parse_retry_after
 
@@ -48,10 +48,10 @@ _NO_TIMER = contextlib.nullcontext()  # reusable: the async with of a guarded se
 class Request:
     """A request as a value (built by pure functions in the clients, sent by :meth:`Transport.send`).
 
-    ``retry_safe`` overrides the method-based idempotency rule (``None``: decide by method). ``signer`` sets
-    ``Authorization`` on every attempt and redirect hop, computed on the URL aiohttp sends (query and ``params``
-    included) — what a signing middleware does, without a middleware's per-request cost.
-    ``repr()`` leaves out headers and bodies: they carry credentials (bearer tokens, token-request forms).
+    ``retry_safe`` overrides the method-based idempotency rule (``None``: decide by method). ``middlewares`` run
+    inside aiohttp after the transport's request-id middleware, on every attempt and redirect hop (e.g. the LP
+    client's OAuth1 signing middleware). ``repr()`` leaves out headers and bodies: they carry credentials
+    (bearer tokens, token-request forms).
     """
 
     method: str
@@ -62,7 +62,6 @@ class Request:
     data: Any = field(default=None, repr=False)
     retry_safe: bool | None = None
     middlewares: tuple[ClientMiddlewareType, ...] = field(default=())
-    signer: RequestSigner | None = None
 
     @property
     def has_json(self) -> bool:
@@ -220,7 +219,7 @@ class Transport:
         json_body = request.json
         data = request.data
         headers = request.headers
-        middlewares = request.middlewares
+        middlewares = (request_id_middleware, *request.middlewares)
         policy = self.retry if retry is None else retry
         attempt = 0
         redirects = 0
@@ -232,7 +231,7 @@ class Transport:
                 async with _NO_TIMER if guarded else self._timers.scope(remaining):
                     await self.limiter.acquire()
                     status, resp_headers, body, reason = await self._attempt(
-                        method, url, params, headers, json_body, data, middlewares, deadline, request.signer
+                        method, url, params, headers, json_body, data, middlewares
                     )
             except TimeoutError as err:
                 raise self._timeout_error(component, url, budget) from err
@@ -294,8 +293,6 @@ class Transport:
         json_body: Any,
         data: Any,
         middlewares: Sequence[ClientMiddlewareType],
-        deadline: float,
-        signer: RequestSigner | None = None,
     ) -> tuple[int, CIMultiDictProxy[str], bytes, str | None]:
         kwargs: dict[str, Any] = {}
         if json_body is not _MISSING:
@@ -303,15 +300,6 @@ class Transport:
         elif data is not None:
             kwargs["data"] = data
         session = self.session
-        # A fresh request id (unless a borrowed session sets its own) and signature per attempt and redirect hop;
-        # aiohttp sends url.extend_query(params), so that is what is signed.
-        headers = with_request_headers(
-            headers,
-            request_id=REQUEST_ID_HEADER not in session.headers,
-            authorization=None
-            if signer is None
-            else signer.authorization(method, url.extend_query(params) if params else url),
-        )
         async with session.request(
             method,
             url,

@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from pydantic import ValidationError
 from yarl import URL
 
 from .. import _constants as C
@@ -35,6 +34,7 @@ from ..errors import AuthenticationError, ErrorCodes, InvalidArgumentError, Tool
 from ..models.conversation import Conversation
 from ..transport.response import HttpResponse
 from ..transport.send import Request, Transport
+from ._conversation_arg import as_conversation
 
 __all__ = [
     "DEFAULT_REPLACEMENT_FILE",
@@ -96,7 +96,7 @@ def collect_file_paths(
     A conversation without records gives ``[]``; a record without message records raises InvalidArgumentError
     (``gdpr-util-general``), as does a ``should_replace`` that raises.
     """
-    conv = _as_conversation(conversation)
+    conv = as_conversation(conversation, COMPONENT, ErrorCodes.GDPR_GENERAL)
     record = conv.first_record
     if record is None:
         return []
@@ -187,21 +187,6 @@ def _check_replacement(replacement_file: Any) -> tuple[bytes, str]:
     raise InvalidArgumentError(
         COMPONENT, ErrorCodes.GDPR_GENERAL, "replacement_file must be (bytes, content_type), e.g. (png, 'image/png')"
     )
-
-
-def _as_conversation(conversation: Conversation | Mapping[str, Any]) -> Conversation:
-    if isinstance(conversation, Conversation):
-        return conversation
-    if isinstance(conversation, Mapping):
-        try:
-            return Conversation.model_validate(conversation)
-        except ValidationError as err:
-            raise InvalidArgumentError(
-                COMPONENT,
-                ErrorCodes.GDPR_GENERAL,
-                f"the conversation does not have the Messaging Interactions shape ({err.error_count()} error(s))",
-            ) from err
-    raise InvalidArgumentError(COMPONENT, ErrorCodes.GDPR_GENERAL, "Please provide a conversation object")
 
 
 # --------------------------------------------------------------------------------------------------- the run

@@ -27,10 +27,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any, Final
 
-from pydantic import ValidationError
-
 from ..errors import ErrorCodes, InvalidArgumentError
 from ..models.conversation import Conversation, KeywordScanResult, MessageRecord
+from ._conversation_arg import as_conversation
 
 __all__ = ["KeywordMatcher", "fold_case", "scan_conversation_for_keywords", "scan_message_records"]
 
@@ -226,24 +225,6 @@ class KeywordMatcher:
 
 
 # --------------------------------------------------------------------------------------------------- the scan
-def _as_conversation(conversation: Conversation | Mapping[str, Any]) -> Conversation:
-    if isinstance(conversation, Conversation):
-        return conversation
-    if isinstance(conversation, Mapping):
-        try:
-            return Conversation.model_validate(conversation)
-        except ValidationError as err:
-            raise InvalidArgumentError(
-                COMPONENT,
-                ErrorCodes.CONVERSATION_GENERAL,
-                "the conversation does not have the Messaging "
-                f"Interactions shape ({err.error_count()} validation error(s))",
-            ) from err
-    raise InvalidArgumentError(
-        COMPONENT, ErrorCodes.CONVERSATION_GENERAL, "Please provide conversation object with message records."
-    )
-
-
 def _check_keywords(keywords: Sequence[str]) -> list[str]:
     if isinstance(keywords, str | bytes) or not isinstance(keywords, Iterable):
         raise InvalidArgumentError(
@@ -299,7 +280,7 @@ def scan_conversation_for_keywords(
         # [{"message": "I want a refund", "sentTimestamp": 1472483659564, "sentBy": "Consumer",
         #   "tag": "keywordRef:refund"}]
     """
-    conv = _as_conversation(conversation)
+    conv = as_conversation(conversation, COMPONENT, ErrorCodes.CONVERSATION_GENERAL)
     record = conv.first_record
     if record is None or record.message_records is None:
         raise InvalidArgumentError(

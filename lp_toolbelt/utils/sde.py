@@ -19,8 +19,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
-from pydantic import ValidationError
-
 from .. import _constants as C
 from ..clients.lp import LpClient
 from ..config import ToolbeltConfig
@@ -28,6 +26,7 @@ from ..enums import LpServices, SDETypes
 from ..errors import AuthenticationError, ErrorCodes, HttpStatusError, InvalidArgumentError
 from ..models.conversation import Conversation
 from ..models.sde import ConversationSDEs, SDEEvent, SDEList
+from ._conversation_arg import as_conversation
 
 __all__ = ["SDEUtil", "SdeRequest", "build_add_sdes_request", "sort_events", "validate_sdes"]
 
@@ -188,7 +187,7 @@ class SDEUtil:
             latest = sdes.sdes.events[-1] if sdes.sdes.events else None
             sdes.model_dump(by_alias=True)     # {"sdes": {"events": [...]}, "unAuthSdes": {"events": [...]}}
         """
-        conv = _as_conversation(conversation)
+        conv = as_conversation(conversation, COMPONENT, ErrorCodes.SDES_GENERAL)
         record = conv.first_record
         if record is None:
             raise InvalidArgumentError(COMPONENT, ErrorCodes.SDES_GENERAL, "conversationHistoryRecords is empty")
@@ -199,18 +198,3 @@ class SDEUtil:
 
     def __repr__(self) -> str:
         return f"SDEUtil(account_id={self._config.account_id!r}, timeout={self.timeout:g})"
-
-
-def _as_conversation(conversation: Conversation | Mapping[str, Any]) -> Conversation:
-    if isinstance(conversation, Conversation):
-        return conversation
-    if isinstance(conversation, Mapping):
-        try:
-            return Conversation.model_validate(conversation)
-        except ValidationError as err:
-            raise InvalidArgumentError(
-                COMPONENT,
-                ErrorCodes.SDES_GENERAL,
-                f"the conversation does not have the Messaging Interactions shape ({err.error_count()} error(s))",
-            ) from err
-    raise InvalidArgumentError(COMPONENT, ErrorCodes.SDES_GENERAL, "Please provide a conversation object")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +30,6 @@ APP_KEY = "lp-faas-default-app-key"
 def fixture_record(name: str) -> dict[str, Any]:
     record: dict[str, Any] = json.loads((DATA / name).read_text())["conversationHistoryRecords"][0]
     return record
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(rate_limit=None) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def tb(emu: Emulator) -> AsyncIterator[Toolbelt]:
-    async with Toolbelt(emu.config()) as toolbelt:
-        yield toolbelt
 
 
 async def test_fixture_conversation_round_trips_through_the_emulator(emu: Emulator, tb: Toolbelt) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,18 +17,6 @@ from lp_toolbelt.transport.send import Request
 from lp_toolbelt.utils.gdpr import DEFAULT_REPLACEMENT_FILE, ReplaceFilesError
 
 CREDENTIALS = {"username": "swift-user", "password": "swift-key"}
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(rate_limit=None) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def tb(emu: Emulator) -> AsyncIterator[Toolbelt]:
-    async with Toolbelt(emu.config()) as toolbelt:
-        yield toolbelt
 
 
 async def conversation_with_files(emu: Emulator, tb: Toolbelt, files: int, **extra: Any) -> Conversation:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from multidict import CIMultiDict
 
 from lp_toolbelt import LpServices, SecretEntry, Toolbelt
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.errors import ErrorCodes, ForbiddenHostError, RequestTimeoutError
 from lp_toolbelt.transport.allowlist import Allowlist
-from lp_toolbelt.transport.middlewares import new_request_id, with_request_headers
 
 ROTATED = {
     "consumerKey": "rotated-consumer-key",
@@ -106,36 +104,3 @@ async def test_the_allowlist_decision_cache_follows_a_replaced_allowlist() -> No
         tb.transport.allowlist = Allowlist(["api.liveperson.net"])
         with pytest.raises(ForbiddenHostError):
             await http.get(url)
-
-
-def test_request_headers_add_an_id_unless_present_and_replace_authorization() -> None:
-    fresh = with_request_headers(None)
-    assert fresh is not None
-    assert uuid.UUID(fresh["X-Request-Id"]).version == 4
-    mine = {"x-request-id": "mine", "Accept": "a"}
-    assert with_request_headers(mine) is mine
-    added = with_request_headers({"Accept": "a"})
-    assert added is not None
-    assert added["Accept"] == "a"
-    assert "X-Request-Id" in added
-    signed = with_request_headers({"authorization": "old", "Accept": "a"}, authorization="OAuth new")
-    assert signed is not None
-    assert isinstance(signed, CIMultiDict)
-    assert signed.getall("Authorization") == ["OAuth new"]
-    assert "X-Request-Id" in signed
-    repeated: CIMultiDict[str] = CIMultiDict([("X-Tag", "1"), ("X-Tag", "2")])
-    kept = with_request_headers(repeated)
-    assert kept is not None
-    assert isinstance(kept, CIMultiDict)
-    assert kept.getall("X-Tag") == ["1", "2"]
-    assert "X-Request-Id" not in repeated  # not mutated
-    assert with_request_headers({"A": "b"}, request_id=False) == {"A": "b"}
-    assert with_request_headers(None, request_id=False) is None
-
-
-def test_request_ids_are_uuid4_and_distinct() -> None:
-    ids = {new_request_id() for _ in range(2000)}
-    assert len(ids) == 2000
-    for text in list(ids)[:200]:
-        parsed = uuid.UUID(text)
-        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -19,18 +19,6 @@ from lp_toolbelt.errors import ForbiddenHostError
 
 ACME = "001000000000001AAA"
 ACCOUNT_NAMES = ["Acme Corporation", "Globex", "Initech", "Umbrella Health", "Stark Logistics"]
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(rate_limit=None) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def tb(emu: Emulator) -> AsyncIterator[Toolbelt]:
-    async with Toolbelt(emu.config()) as toolbelt:
-        yield toolbelt
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,6 @@ ENGAGEMENT_ATTRIBUTES: list[dict[str, Any]] = (
         {"type": "searchInfo", "keywords": ["Reset password"]},
     ]
 )
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(rate_limit=None) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def tb(emu: Emulator) -> AsyncIterator[Toolbelt]:
-    async with Toolbelt(emu.config()) as toolbelt:
-        yield toolbelt
 
 
 async def test_added_sdes_show_up_in_the_visitors_conversation(emu: Emulator, tb: Toolbelt) -> None:
