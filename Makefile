@@ -23,7 +23,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy --strict lp_toolbelt tests
+	$(BIN)/mypy --strict lp_toolbelt tests bench examples
 
 unit: venv
 	$(BIN)/python -m pytest -q

@@ -216,3 +216,15 @@ def table(sections: Sequence[Section]) -> str:
 def us(seconds: float) -> str:
     """Seconds as a microsecond figure."""
     return f"{seconds * 1e6:.1f} µs"
+
+
+def section_main(doc: str | None, run: Callable[..., Section], argv: list[str] | None, quick_help: str | None) -> int:
+    """The command line of one section run alone: ``--quick`` (when the section has a shorter mode), print its table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if quick_help is not None:
+        parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args(argv)
+    print(table([run(quick=bool(getattr(args, "quick", False)))]))
+    return 0

@@ -12,7 +12,6 @@ which also times a "compile each keyword once" baseline).
 
 from __future__ import annotations
 
-import argparse
 import random
 import time
 
@@ -67,13 +66,9 @@ def run(quick: bool = False) -> Section:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ._common import table
+    from ._common import section_main
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="1k/10k messages instead of 10k/100k")
-    args = parser.parse_args(argv)
-    print(table([run(quick=args.quick)]))
-    return 0
+    return section_main(__doc__, run, argv, quick_help="1k/10k messages instead of 10k/100k")
 
 
 if __name__ == "__main__":

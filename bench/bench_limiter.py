@@ -17,7 +17,6 @@ Run alone: ``python -m bench.bench_limiter [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from collections import Counter
@@ -136,13 +135,9 @@ def run(quick: bool = False) -> Section:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ._common import table
+    from ._common import section_main
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="shorter runs")
-    args = parser.parse_args(argv)
-    print(table([run(quick=args.quick)]))
-    return 0
+    return section_main(__doc__, run, argv, quick_help="shorter runs")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ Run alone: ``python -m bench.bench_models [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import gc
 import json
@@ -213,13 +212,9 @@ def run(quick: bool = False) -> Section:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ._common import table
+    from ._common import section_main
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer rounds")
-    args = parser.parse_args(argv)
-    print(table([run(quick=args.quick)]))
-    return 0
+    return section_main(__doc__, run, argv, quick_help="fewer rounds")
 
 
 if __name__ == "__main__":

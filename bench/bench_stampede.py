@@ -15,7 +15,6 @@ Run alone: ``python -m bench.bench_stampede``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from collections import Counter
@@ -99,12 +98,9 @@ def run(quick: bool = False) -> Section:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ._common import table
+    from ._common import section_main
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.parse_args(argv)
-    print(table([run()]))
-    return 0
+    return section_main(__doc__, run, argv, quick_help=None)
 
 
 if __name__ == "__main__":

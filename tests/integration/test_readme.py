@@ -142,7 +142,7 @@ async def test_sdes(emu_tb: tuple[Emulator, Toolbelt]) -> None:
 
 async def test_gdpr(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
-    emu.state.secrets["swift-credentials"] = {"username": DEFAULT_SWIFT_USER, "password": DEFAULT_SWIFT_KEY}
+    emu.state.secrets["file-storage-credentials"] = {"username": DEFAULT_SWIFT_USER, "password": DEFAULT_SWIFT_KEY}
     conversation_id = add_conversation(
         emu.state,
         [{"caption": "receipt"}, "a text", {"caption": "photo", "relativePath": "/v1/AUTH_x/photo.png"}],
