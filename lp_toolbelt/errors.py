@@ -14,9 +14,12 @@ toolbelt uses, so logs and alerts stay comparable), ``message``, ``status`` (the
     ├── HttpStatusError                the server answered with a non-2xx status (status is set)
     │   ├── ForbiddenHostError         403: host outside the proxy allowlist (raised before connecting)
     │   ├── RateLimitedError           429: the proxy's rate cap, after retries ran out
-    │   └── AuthenticationError        401: credentials refused
+    │   ├── AuthenticationError        401: credentials refused
+    │   └── SalesforceError            Salesforce's error body (``error_code``; clients/salesforce.py)
+    │       └── SalesforceAuthError    401 after the one token refresh (also an AuthenticationError)
     ├── ResponseFormatError            a 2xx answer whose body is not what the API documents
-    └── NotFoundError                  the thing asked for does not exist (secret, conversation, CSDS service)
+    ├── NotFoundError                  the thing asked for does not exist (secret, conversation, CSDS service)
+    └── ReplaceFilesError              GDPR run with failed files: ``details`` lists replaced/failed (utils/gdpr.py)
 
 Catch ``ToolbeltError`` for everything, a subclass for one kind of failure, or compare ``err.code`` with a
 constant of :class:`ErrorCodes`::
