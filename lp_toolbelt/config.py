@@ -32,7 +32,8 @@ class ToolbeltConfig(BaseModel):
         config = ToolbeltConfig.from_env(rate_limit=10)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False)
+    # hide_input_in_errors: a rejected value may be a secret; no error (chained or not) repeats it.
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False, hide_input_in_errors=True)
 
     account_id: str | None = Field(default=None, description="LivePerson account (brand) id.")
     csds_domain: str = Field(default=C.DEFAULT_CSDS_DOMAIN, description="CSDS host or host:port.")

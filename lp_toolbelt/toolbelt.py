@@ -47,6 +47,9 @@ class Toolbelt:
         session: an ``aiohttp.ClientSession`` to borrow (it is not closed on exit); ``None`` creates one.
         limiter: a rate limiter to use instead of the one the config selects.
 
+    Use it as ``async with Toolbelt(...)`` (or call ``await tb.aclose()``): the session it creates on first use
+    is closed there; a Toolbelt dropped without closing leaves aiohttp's "Unclosed client session" warning.
+
     Example::
 
         async with Toolbelt(ToolbeltConfig(account_id="12345678")) as tb:

@@ -9,10 +9,12 @@ Example::
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
+import aiohttp
 from aiohttp import ClientMiddlewareType
 from yarl import URL
 
@@ -31,6 +33,8 @@ __all__ = [
 ]
 
 COMPONENT = "HTTPClient"
+_CRLF = re.compile(r"[\r\n\x00]")
+_DATA_TYPES = (bytes, bytearray, memoryview, str, Mapping, list, tuple, io.IOBase, aiohttp.FormData)
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
@@ -84,9 +88,32 @@ def validate_options(
         if not isinstance(params, Mapping):
             raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "params must be a mapping")
         str_params = {str(k): _param(v, component) for k, v in params.items()}
-    if headers is not None and not isinstance(headers, Mapping):
-        raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "headers must be a mapping")
+    if headers is not None:
+        if not isinstance(headers, Mapping):
+            raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "headers must be a mapping")
+        for name, value in headers.items():
+            if not (isinstance(name, str) and isinstance(value, str)) or _CRLF.search(name + value):
+                raise InvalidArgumentError(
+                    component,
+                    ErrorCodes.HTTP_INVALID_ARGUMENT,
+                    "header names and values must be strings without CR/LF",
+                )
+    if data is not None and not isinstance(data, _DATA_TYPES):
+        raise InvalidArgumentError(
+            component,
+            ErrorCodes.HTTP_INVALID_ARGUMENT,
+            "data must be bytes, str, a mapping (form fields), a sequence of pairs or a file object",
+        )
     return str_params
+
+
+def validate_timeout(timeout: object, component: str = COMPONENT) -> float | None:
+    """``None`` or a positive number of seconds; InvalidArgumentError otherwise."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "timeout must be a number > 0")
+    return float(timeout)
 
 
 def make_request(
@@ -152,7 +179,7 @@ class HttpClient:
         raises HttpStatusError.
         """
         req = build_request(method, url, params=params, headers=headers, json=json, data=data)
-        resp = await self._transport.send(req, component=COMPONENT, timeout=timeout)
+        resp = await self._transport.send(req, component=COMPONENT, timeout=validate_timeout(timeout))
         if raise_for_status:
             resp.raise_for_status()
         return resp

@@ -42,7 +42,7 @@ from ..transport.middlewares import signing_middleware
 from ..transport.response import HttpResponse
 from ..transport.send import Request, Transport
 from .csds import CsdsClient
-from .http import make_request, validate_method, validate_options, validate_url
+from .http import make_request, validate_method, validate_options, validate_timeout, validate_url
 from .secrets import SecretClient
 
 __all__ = ["LpAuthCache", "LpClient", "parse_credentials"]
@@ -154,6 +154,11 @@ class LpClient:
         read-only POST be retried after a network failure. ``timeout`` (default: the config's) bounds the
         whole call: CSDS lookup, token fetch, the request and its 401 retry.
         """
+        timeout = validate_timeout(timeout, COMPONENT)
+        if not isinstance(service, str) or not service:
+            raise InvalidArgumentError(
+                COMPONENT, ErrorCodes.HTTP_INVALID_ARGUMENT, "service must be an LpServices value or a CSDS name"
+            )
         budget = self._transport.timeout if timeout is None else timeout
         try:
             async with self._transport.deadline(budget):

@@ -38,15 +38,18 @@ def validate_secret_key(key: object) -> str:
 
 
 def decode_secret_value(value: Any) -> Any:
-    """A string that holds JSON comes back parsed (objects/arrays only); anything else as is."""
+    """A string that holds JSON comes back parsed, as the Node toolbelt's ``JSON.parse`` does (``'{"a": 1}'`` →
+    ``{"a": 1}``, ``'42'`` → ``42``); any other string, and any non-string value, comes back as is."""
     if isinstance(value, str):
-        text = value.strip()
-        if text[:1] in ("{", "["):
-            try:
-                return json.loads(text)
-            except ValueError:
-                return value
+        try:
+            return json.loads(value, parse_constant=_not_json)
+        except ValueError:
+            return value
     return value
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # NaN / Infinity: JSON.parse refuses them too
 
 
 class SecretClient:
@@ -96,7 +99,8 @@ class SecretClient:
                 COMPONENT, ErrorCodes.SECRET_FORBIDDEN, f"system secret {key!r} cannot be updated", status=403
             )
         try:
-            serialized = json.dumps(entry.value)
+            # Counted as JSON.stringify counts: compact, non-ASCII characters as themselves.
+            serialized = json.dumps(entry.value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as err:
             raise InvalidArgumentError(
                 COMPONENT, ErrorCodes.SECRET_INVALID_FORMAT, "the secret value must be JSON-serializable"

@@ -254,6 +254,13 @@ class Transport:
                 await self._before_retry(policy, component, url, attempt, deadline, err)
                 attempt += 1
                 continue
+            except (TypeError, ValueError) as err:
+                # aiohttp could not build the request (a body that does not serialize, a bad header): nothing left.
+                raise InvalidArgumentError(
+                    component,
+                    ErrorCodes.HTTP_INVALID_ARGUMENT,
+                    f"the request to {url.host} could not be built: {type(err).__name__}",
+                ) from err
 
             if status in _REDIRECTS and "Location" in resp_headers:
                 redirects += 1
@@ -261,8 +268,14 @@ class Transport:
                     raise TransportError(
                         component, ErrorCodes.HTTP_OP_FAILED, f"too many redirects from {request.url.host}"
                     )
-                url = url.join(URL(resp_headers["Location"]))
-                self.check_allowed(url, component)
+                target = url.join(URL(resp_headers["Location"]))
+                self.check_allowed(target, component)
+                if (target.scheme, target.raw_host, target.port) != (url.scheme, url.raw_host, url.port):
+                    # Another origin: credentials stay behind (as browsers, aiohttp and requests do) — the
+                    # request's own middlewares (signing, API keys) and any credential headers.
+                    middlewares = (request_id_middleware,)
+                    headers = _without_credentials(headers)
+                url = target
                 params = None
                 if status == 303 or (status in (301, 302) and method == "POST"):
                     method, json_body, data = ("HEAD" if method == "HEAD" else "GET"), _MISSING, None
@@ -379,3 +392,15 @@ def merge_headers(*parts: Mapping[str, str] | None) -> CIMultiDict[str]:
             for key, value in part.items():
                 out[key] = value
     return out
+
+
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-auth-token", "x-auth-user", "x-auth-key", "maven-api-key"}
+)
+
+
+def _without_credentials(headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """``headers`` less the ones that carry credentials (for a redirect to another origin)."""
+    if not headers:
+        return headers
+    return {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}

@@ -271,7 +271,7 @@ def scan_conversation_for_keywords(
     """Scan the first record's transcript for keywords (pure; see :func:`scan_message_records`).
 
     Raises InvalidArgumentError (``conversation-util-general``) for a missing conversation, no record, a record
-    without ``messageRecords``, or an empty keyword list.
+    without ``messageRecords``, or an empty keyword list (an empty ``messageRecords`` list gives no hits, as in Node).
 
     Example::
 
@@ -282,7 +282,7 @@ def scan_conversation_for_keywords(
     """
     conv = as_conversation(conversation, COMPONENT, ErrorCodes.CONVERSATION_GENERAL)
     record = conv.first_record
-    if record is None or record.message_records is None:
+    if record is None or record.message_records is None:  # as Node: an empty transcript is no error, just no hits
         raise InvalidArgumentError(
             COMPONENT, ErrorCodes.CONVERSATION_GENERAL, "Please provide conversation object with message records."
         )

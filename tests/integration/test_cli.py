@@ -392,7 +392,9 @@ def test_secrets_set_list_get_round_trip(tmp_path: Path, capsys: pytest.CaptureF
     code, out, _ = cli(capsys, "secrets", "get", "crm", "--settings", s)
     assert code == 0
     assert json.loads(out) == {"user": "me", "token": "s3cr3t-value"}
-    assert json.loads(cli(capsys, "secrets", "get", "plain", "--settings", s)[1]) == "123"
+    # Stored as the text "123" (--string), read back as a handler reads it: JSON.parse semantics give 123.
+    assert json.loads(Path(s).read_text())["secrets"][1] == {"key": "plain", "value": "123"}
+    assert json.loads(cli(capsys, "secrets", "get", "plain", "--settings", s)[1]) == 123
 
     doc = json.loads(path.read_text())
     assert doc["whitelist"] == ["my.crm.example.com"]  # kept

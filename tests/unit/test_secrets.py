@@ -83,6 +83,8 @@ async def test_update_rules() -> None:
         await secrets.update_secret(SecretEntry(key="k", value="x" * 16383))  # 16385 chars with quotes
     assert too_big.value.code == ErrorCodes.SECRET_INVALID_FORMAT
     await secrets.update_secret(SecretEntry(key="k", value="x" * 16382))  # exactly 16384 serialized
+    await secrets.update_secret(SecretEntry(key="k", value="é" * 16382))  # counted as characters, as JSON.stringify
+    await secrets.update_secret(SecretEntry(key="k", value={f"k{i}": i for i in range(1300)}))  # compact: 14681
     with pytest.raises(InvalidArgumentError):
         await secrets.update_secret(SecretEntry(key="k", value={1, 2}))
     with pytest.raises(InvalidArgumentError):
@@ -96,7 +98,12 @@ def test_secret_value_not_in_repr() -> None:
 def test_decode_secret_value() -> None:
     assert decode_secret_value('{"a":') == '{"a":'
     assert decode_secret_value("  [1]") == [1]
-    assert decode_secret_value("42") == "42"
+    assert decode_secret_value("42") == 42
+    assert decode_secret_value("true") is True
+    assert decode_secret_value('"quoted"') == "quoted"
+    assert decode_secret_value("NaN") == "NaN"
+    assert decode_secret_value("plain text") == "plain text"
+    assert decode_secret_value("0123") == "0123"  # not JSON: kept as text
 
 
 def _write(path: Path, doc: object) -> None:
