@@ -23,7 +23,8 @@ from collections import Counter
 from typing import Any
 
 from lp_toolbelt import LpServices, Toolbelt, ToolbeltError
-from lp_toolbelt.transport.limiter import RateLimiter, make_limiter
+from lp_toolbelt.toolbelt import make_limiter
+from lp_toolbelt.transport.limiter import RateLimiter
 
 from ._common import Section
 from ._server import PING_PATH, BenchServer

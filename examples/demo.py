@@ -250,8 +250,10 @@ async def step_salesforce(demo: Demo) -> str:
         SALESFORCE_SECRET,
         {
             "loginUrl": str(demo.emulator.base_url),  # the emulator plays Salesforce too
+            "instanceUrl": str(demo.emulator.base_url),
             "accessToken": SALESFORCE_ACCESS_TOKEN,
             "refreshToken": SALESFORCE_REFRESH_TOKEN,
+            "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
         },
     )
     state.salesforce.page_size = 2  # small pages, so the query has pages to follow

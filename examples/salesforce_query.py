@@ -77,8 +77,10 @@ async def main() -> None:
     async with Emulator() as emu:
         emu.state.secrets[DEFAULT_CREDENTIALS_SECRET] = {
             "loginUrl": str(emu.base_url),
+            "instanceUrl": str(emu.base_url),
             "accessToken": SALESFORCE_ACCESS_TOKEN,
             "refreshToken": SALESFORCE_REFRESH_TOKEN,
+            "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
         }
         emu.state.salesforce.page_size = 2  # small pages, so query_all has pages to follow
         emu.state.salesforce.expire_access_tokens()

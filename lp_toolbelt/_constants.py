@@ -22,15 +22,47 @@ MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 CSDS_CACHE_TTL: Final = 600.0  # seconds, as the Node toolbelt
 SECRET_CACHE_TTL: Final = 300.0  # seconds
 OAUTH2_RENEW_BEFORE: Final = 60.0  # seconds before expiry a token is renewed
+# A Sentinel answer without a usable expires_in is still cached, this long, so it is not fetched again every call.
+OAUTH2_FALLBACK_TTL: Final = 60.0
 
+# The default app key: V2's system secret (OAuth 2.0 {client_id, client_secret}), else V1's (OAuth 1.0, legacy:
+# LivePerson's OAuth 1.0 app keys reached end of life on 2026-05-31).
+DEFAULT_APP_KEY_SECRET_V2: Final = "LIVEPERSON_DEFAULT_APP_KEY"
 DEFAULT_APP_KEY_SECRET: Final = "lp-faas-default-app-key"
+DEFAULT_APP_KEY_SECRETS: Final = (DEFAULT_APP_KEY_SECRET_V2, DEFAULT_APP_KEY_SECRET)
+ORCHESTRATOR_APP_KEY_SECRET: Final = "lp-faas-orchestrator-app-key"
 SYSTEM_SECRET_PREFIX: Final = "LIVEPERSON_DEFAULT_"
 SECRET_KEY_PATTERN: Final = r"[A-Za-z0-9_-]{1,100}"
 SECRET_VALUE_MAX_CHARS: Final = 16384
 
 PROXY_FORBIDDEN_MESSAGE: Final = "You do not have access to the page or resource you are trying to reach"
 
-# Domains the FaaS proxy allows by default; `*.x.y` matches any subdomain of x.y.
+# The FaaS proxy's default allowlist is defined by CSDS service (LivePerson docs, "Domain Whitelisting"): the hosts
+# CSDS returns for these services of the account are allowed, whatever their data-centre names.
+ALLOWLIST_SERVICES: Final = frozenset(
+    {
+        "accountConfigReadOnly",
+        "accountConfigReadWrite",
+        "agentVep",
+        "asyncMessaging",
+        "asyncMessagingEnt",
+        "engHistDomain",
+        "leDataReporting",
+        "msdkgw",
+        "msgEwtAPI",
+        "msgHist",
+        "pusher",
+        "rtbf",
+        "smt",
+        "swift",
+        "faasGW",  # V2: the Functions gateway the Orchestrator calls
+    }
+)
+# The toolbelt's own infrastructure calls, never refused: OAuth 2.0 tokens and V2's mTLS gateway (CSDS itself is
+# the configured csds_domain).
+INFRA_SERVICES: Final = frozenset({"sentinel", "mtlsGateway"})
+
+# Without an account id CSDS cannot be asked, so this static stand-in applies; `*.x.y` matches any subdomain of x.y.
 DEFAULT_ALLOWLIST: Final[tuple[str, ...]] = (
     "adminlogin.liveperson.net",
     "ams-a.liveperson.net",

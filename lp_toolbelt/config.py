@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from . import _constants as C
 from .errors import ConfigurationError, ErrorCodes
 
-__all__ = ["ToolbeltConfig"]
+__all__ = ["ToolbeltConfig", "context_zone_host"]
 
 
 def _default_secrets_file() -> Path | None:
@@ -41,9 +41,20 @@ class ToolbeltConfig(BaseModel):
         default=C.DEFAULT_SCHEME, description="'http' exists for local emulators and tests."
     )
     allowlist: tuple[str, ...] = Field(
-        default=C.DEFAULT_ALLOWLIST,
-        description="Hosts the proxy lets through: 'host', 'host:port' or '*.domain'.",
+        default=(),
+        description="Extra hosts the proxy lets through ('host', 'host:port' or '*.domain'), added to LivePerson's "
+        "default (the hosts CSDS gives the account for the default services) and the secrets file's whitelist.",
     )
+    enforce_allowlist: bool = Field(
+        default=True,
+        description="False lets requests reach any host: only for services that run behind no proxy (see README).",
+    )
+    proxy: str | None = Field(
+        default=None,
+        repr=False,
+        description="Egress proxy URL for every request; None: HTTPS_PROXY / HTTP_PROXY / NO_PROXY (if trust_env).",
+    )
+    trust_env: bool = Field(default=True, description="Read HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.")
     rate_limit: float = Field(default=C.DEFAULT_RATE_LIMIT, gt=0, description="Requests per second.")
     secrets_file: Path | None = Field(
         default_factory=_default_secrets_file,
@@ -99,8 +110,10 @@ class ToolbeltConfig(BaseModel):
 
         Reads ``BRAND_ID`` / ``X_LIVEPERSON_BRAND_ID``, ``X_LIVEPERSON_CSDS_DOMAIN``, ``LP_TOOLBELT_SCHEME``,
         ``LP_TOOLBELT_RATE_LIMIT``, ``LP_TOOLBELT_SECRETS_FILE``, ``LP_TOOLBELT_REDIS_URL``,
-        ``LAMBDA_UUID`` / ``X_LIVEPERSON_FUNCTION_UUID``, ``LP_TOOLBELT_CONTEXT_DOMAIN`` and
-        ``LP_TOOLBELT_ALLOWLIST`` (comma-separated entries added to the default allowlist).
+        ``LAMBDA_UUID`` / ``X_LIVEPERSON_FUNCTION_UUID``, ``LP_TOOLBELT_CONTEXT_DOMAIN`` (else
+        ``CONTEXT_SERVICE_ENVIRONMENT``: ``z1``/``z2``/``z3`` → ``{zone}.context.liveperson.net``),
+        ``LP_TOOLBELT_ALLOWLIST`` (comma-separated entries added to the default allowlist),
+        ``LP_TOOLBELT_ENFORCE_ALLOWLIST`` and ``LP_TOOLBELT_PROXY``.
 
         Example::
 
@@ -120,13 +133,18 @@ class ToolbeltConfig(BaseModel):
             "LP_TOOLBELT_REDIS_URL": "redis_url",
             "LP_TOOLBELT_RATE_LIMIT_BACKEND": "rate_limit_backend",
             "LP_TOOLBELT_EXPECTED_WORKERS": "expected_workers",
+            "LP_TOOLBELT_ENFORCE_ALLOWLIST": "enforce_allowlist",
+            "LP_TOOLBELT_PROXY": "proxy",
         }
         for var, field in mapping.items():
             if source.get(var):
                 values[field] = source[var]
         extra_allow = source.get("LP_TOOLBELT_ALLOWLIST")
         if extra_allow:
-            values["allowlist"] = (*C.DEFAULT_ALLOWLIST, *(p.strip() for p in extra_allow.split(",") if p.strip()))
+            values["allowlist"] = tuple(p.strip() for p in extra_allow.split(",") if p.strip())
+        zone = source.get("CONTEXT_SERVICE_ENVIRONMENT", "").strip()
+        if zone and "context_domain" not in values:
+            values["context_domain"] = context_zone_host(zone)
         uuid = source.get("X_LIVEPERSON_FUNCTION_UUID") or source.get("LAMBDA_UUID")
         if uuid:
             values["function_uuid"] = uuid
@@ -144,6 +162,23 @@ class ToolbeltConfig(BaseModel):
                 "no account id configured (set BRAND_ID or ToolbeltConfig(account_id=...))",
             )
         return self.account_id
+
+
+def context_zone_host(zone: str) -> str:
+    """The Context Session Store host of a ``CONTEXT_SERVICE_ENVIRONMENT`` zone: ``z1`` (US), ``z2`` (EMEA),
+    ``z3`` (APAC) → ``{zone}.context.liveperson.net``; ConfigurationError for anything that is not a zone name.
+
+    >>> context_zone_host("z2")
+    'z2.context.liveperson.net'
+    """
+    name = zone.strip().lower()
+    if not name or not all(ch.isalnum() or ch == "-" for ch in name):
+        raise ConfigurationError(
+            "ToolbeltConfig",
+            ErrorCodes.CONFIG_INVALID,
+            "CONTEXT_SERVICE_ENVIRONMENT must be a zone name such as z1 (US), z2 (EMEA) or z3 (APAC)",
+        )
+    return f"{name}.context.liveperson.net"
 
 
 def _config_error(err: ValidationError) -> ConfigurationError:

@@ -8,18 +8,21 @@ toolbelt uses, so logs and alerts stay comparable), ``message``, ``status`` (the
 
     ToolbeltError                      component, code, message, status, details
     ├── InvalidArgumentError           bad input, refused before any request (also a ValueError)
-    ├── ConfigurationError             missing/invalid configuration (e.g. no account id)
+    ├── ConfigurationError             missing/invalid configuration (e.g. no account id, unreadable secrets file)
     ├── TransportError                 the request failed on the wire (status is None)
     │   └── RequestTimeoutError        deadline exceeded (also a TimeoutError)
     ├── HttpStatusError                the server answered with a non-2xx status (status is set)
     │   ├── ForbiddenHostError         403: host outside the proxy allowlist (raised before connecting)
     │   ├── RateLimitedError           429: the proxy's rate cap, after retries ran out
-    │   ├── AuthenticationError        401: credentials refused
-    │   └── SalesforceError            Salesforce's error body (``error_code``; clients/salesforce.py)
+    │   ├── AuthenticationError        401/403: credentials refused
+    │   └── SalesforceError            Salesforce's error body (``error_code``)
     │       └── SalesforceAuthError    401 after the one token refresh (also an AuthenticationError)
     ├── ResponseFormatError            a 2xx answer whose body is not what the API documents
     ├── NotFoundError                  the thing asked for does not exist (secret, conversation, CSDS service)
-    └── ReplaceFilesError              GDPR run with failed files: ``details`` lists replaced/failed (utils/gdpr.py)
+    └── ReplaceFilesError              GDPR run with failed files: ``details`` lists replaced/failed
+
+A non-2xx answer becomes an error in one place, :meth:`StatusErrors.error`: each client declares its component's
+codes and classes once (``StatusErrors(component, code, ...)``) and formats its own message.
 
 Catch ``ToolbeltError`` for everything, a subclass for one kind of failure, or compare ``err.code`` with a
 constant of :class:`ErrorCodes`::
@@ -34,6 +37,7 @@ constant of :class:`ErrorCodes`::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -45,8 +49,12 @@ __all__ = [
     "InvalidArgumentError",
     "NotFoundError",
     "RateLimitedError",
+    "ReplaceFilesError",
     "RequestTimeoutError",
     "ResponseFormatError",
+    "SalesforceAuthError",
+    "SalesforceError",
+    "StatusErrors",
     "ToolbeltError",
     "TransportError",
 ]
@@ -112,6 +120,24 @@ class ErrorCodes:
     SALESFORCE_REQUEST_FAILED = f"{_FAAS}.sf-client.request-failed"
     SALESFORCE_AUTH_FAILED = f"{_FAAS}.sf-client.auth-failed"
     SALESFORCE_INVALID_ARGUMENT = f"{_FAAS}.sf-client.invalid-argument"
+
+    # Functions V2: Orchestrator
+    ORCHESTRATOR_GENERAL = f"{_FAAS}.orchestrator-fn-general"
+    ORCHESTRATOR_TIMEOUT = f"{_FAAS}.orchestrator-fn.invoke.timeout"
+    ORCHESTRATOR_STATUS_CODE_ERROR = f"{_FAAS}.orchestrator-fn.invoke.status-code-error"
+    ORCHESTRATOR_CREDENTIALS_WRONG_FORMAT = f"{_FAAS}.orchestrator-fn.credentials-wrong-format"
+    ORCHESTRATOR_GET_CREDENTIALS_FAILURE = f"{_FAAS}.orchestrator-fn.get-credentials-failure"
+
+    # Functions V2: mTLS (own certificate) and LivePerson's mTLS gateway
+    MTLS_INVALID_KEY = f"{_FAAS}.mtls.invalid-key"
+    MTLS_INVALID_CERT = f"{_FAAS}.mtls.invalid-cert"
+    MTLS_REMOTE_THREW = f"{_FAAS}.mtls.remote-threw"
+    MTLS_INVALID_REQUEST = f"{_FAAS}.mtls.invalid-request"
+    MTLS_MISSING_CONF = f"{_FAAS}.mtls.missing-conf"
+    MTLS_REQUEST_TIMEOUT = f"{_FAAS}.mtls.request-timeout"
+    MTLS_GENERAL_ISSUE = f"{_FAAS}.mtls.general-issue"
+    LP_MTLS_CREDENTIALS_WRONG_FORMAT = f"{_FAAS}.lp-mtls.credentials-wrong-format"
+    LP_MTLS_GET_CREDENTIALS_FAILURE = f"{_FAAS}.lp-mtls.get-credentials-failure"
 
 
 class ToolbeltError(Exception):
@@ -217,3 +243,80 @@ class ResponseFormatError(ToolbeltError):
 
 class NotFoundError(ToolbeltError):
     """What was asked for does not exist (secret, conversation, CSDS service...)."""
+
+
+class SalesforceError(HttpStatusError):
+    """Salesforce answered with an error: ``status`` and Salesforce's own ``error_code`` (e.g. ``NOT_FOUND``).
+
+    ``details`` holds ``{"errorCode": ..., "errors": [{"message", "errorCode", ...}, ...]}``.
+
+    Example::
+
+        try:
+            await con.query("SELEC Id FROM Account")
+        except SalesforceError as err:
+            assert err.status == 400 and err.error_code == "MALFORMED_QUERY"
+    """
+
+    @property
+    def error_code(self) -> str | None:
+        """Salesforce's ``errorCode`` of the first error (``None`` when the body had none)."""
+        value = self.details.get("errorCode")
+        return value if isinstance(value, str) else None
+
+
+class SalesforceAuthError(SalesforceError, AuthenticationError):
+    """Salesforce refused the token (401) or its refresh: both a SalesforceError and an AuthenticationError."""
+
+
+class ReplaceFilesError(ToolbeltError):
+    """Some files could not be replaced. ``replaced`` and ``failed`` list the paths; ``reasons`` maps each failed
+    path to why (also in ``details``: ``{"replaced": [...], "failed": [...], "reasons": {...}}``).
+
+    Example::
+
+        except ReplaceFilesError as err:
+            retry_later(err.failed)
+    """
+
+    @property
+    def replaced(self) -> list[str]:
+        return list(self.details.get("replaced", []))
+
+    @property
+    def failed(self) -> list[str]:
+        return list(self.details.get("failed", []))
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        return dict(self.details.get("reasons", {}))
+
+
+@dataclass(frozen=True, slots=True)
+class StatusErrors:
+    """The one status → error mapper, configured once per component.
+
+    ``error(status, message)`` picks the code and class for a non-2xx answer: ``by_status`` first (status →
+    ``(code, class)``), then ``AuthenticationError`` for ``auth_statuses``, else ``cls`` with ``code``.
+
+    Example::
+
+        CONTEXT = StatusErrors("ContextServiceClient", ErrorCodes.CONTEXT_UNKNOWN, by_status={
+            403: (ErrorCodes.CONTEXT_AUTHORIZATION_INVALID, AuthenticationError),
+            404: (ErrorCodes.CONTEXT_DATA_DOES_NOT_EXIST, NotFoundError),
+        })
+        raise CONTEXT.error(resp.status, f"delete namespace answered {resp.status}")
+    """
+
+    component: str
+    code: str
+    cls: type[ToolbeltError] = HttpStatusError
+    by_status: Mapping[int, tuple[str, type[ToolbeltError]]] = field(default_factory=dict)
+    auth_statuses: frozenset[int] = frozenset()
+
+    def error(self, status: int, message: str, *, details: Mapping[str, Any] | None = None) -> ToolbeltError:
+        """The error for an answer with ``status`` (``message`` is the component's own sentence)."""
+        code, cls = self.by_status.get(status, (self.code, self.cls))
+        if status in self.auth_statuses and status not in self.by_status:
+            cls = AuthenticationError
+        return cls(self.component, code, message, status=status, details=details)

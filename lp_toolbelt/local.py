@@ -110,11 +110,8 @@ def emulator_toolbelt(emulator: Emulator, **overrides: Any) -> Toolbelt:
         async with Emulator() as emu, emulator_toolbelt(emu) as tb:
             resp = await tb.lp_client()("accountConfigReadOnly", f"/api/account/{emu.state.account_id}/...")
     """
-    share_secrets = "secrets" not in overrides
-    toolbelt = Toolbelt(emulator.config(**overrides))
-    if share_secrets:
-        toolbelt.secret_store = EmulatorSecretStore(emulator.state)
-    return toolbelt
+    store = EmulatorSecretStore(emulator.state) if "secrets" not in overrides else None
+    return Toolbelt(emulator.config(**overrides), secret_store=store)
 
 
 @asynccontextmanager

@@ -1,15 +1,17 @@
 """Toolbelt: owns (or borrows) one aiohttp session and one rate limiter, and hands out the clients.
 
 Every client a Toolbelt hands out shares its transport (session, limiter, retry policy, allowlist) and its caches
-(CSDS domains, secrets, OAuth signers and tokens). Factories are cheap and do no I/O.
+(CSDS domains, secrets, app-key credentials and tokens). Factories are cheap and do no I/O.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -17,26 +19,76 @@ import aiohttp
 
 from . import _constants as C
 from ._singleflight import SingleFlightCache
+from .clients.app_keys import AppKeys
 from .clients.context import ContextServiceClient
 from .clients.csds import CsdsClient
 from .clients.http import HttpClient
-from .clients.lp import LpAuthCache, LpClient
+from .clients.lp import LpClient
 from .clients.salesforce import SalesforceClient
 from .clients.secrets import SecretClient
 from .config import ToolbeltConfig
 from .errors import ConfigurationError, ErrorCodes
-from .redis_cache import SharedCache, make_shared_cache, shared_csds_cache, shared_token_cache
+from .redis import make_redis_limiter, make_shared_cache, shared_csds_cache, shared_token_cache
 from .secrets_store import InMemorySecretStore, SecretStore, SettingsFile, SettingsFileSecretStore
 from .secrets_store.file import SettingsFormatError
-from .transport.allowlist import Allowlist
-from .transport.limiter import RateLimiter, make_limiter
+from .transport.allowlist import Allowlist, ServiceAllowlist
+from .transport.limiter import LocalRateLimiter, RateLimiter
+from .transport.proxy import EgressProxy
 from .transport.retry import RetryPolicy
 from .transport.send import Transport
 from .utils.conversation import ConversationUtil
 from .utils.gdpr import GDPRUtil
 from .utils.sde import SDEUtil
 
-__all__ = ["Toolbelt"]
+__all__ = ["Toolbelt", "make_limiter"]
+
+
+def _config_error(message: str) -> ConfigurationError:
+    return ConfigurationError("Toolbelt", ErrorCodes.CONFIG_INVALID, message)
+
+
+def make_limiter(rate: float, backend: str = "local", **options: object) -> RateLimiter:
+    """The limiter a config asks for.
+
+    ``backend="local"``: in-process pacing (the default; options are ignored). ``backend="redis"``: the cap shared
+    through Redis by every process of the account (extra ``lp-toolbelt[redis]``); options ``redis_url`` (required),
+    ``account`` and ``expected_workers`` (the fallback paces at ``rate / expected_workers`` while Redis is down).
+
+    Example::
+
+        limiter = make_limiter(20.0)
+        shared = make_limiter(20.0, "redis", redis_url="redis://127.0.0.1:6379/0", account="123", expected_workers=8)
+    """
+    if backend == "local":
+        return LocalRateLimiter(rate)
+    if backend != "redis":
+        raise ValueError(f"unknown rate limit backend {backend!r}")
+    url = options.get("redis_url")
+    if not isinstance(url, str) or not url:
+        raise _config_error("rate_limit_backend='redis' needs redis_url (or LP_TOOLBELT_REDIS_URL)")
+    account = options.get("account")
+    workers = options.get("expected_workers", 1)
+    if account is not None and not isinstance(account, str):
+        raise ValueError("account must be a string")
+    if not isinstance(workers, int):
+        raise ValueError("expected_workers must be an int")
+    try:
+        return make_redis_limiter(rate, url=url, account=account, expected_workers=workers)
+    except ImportError as err:
+        raise _config_error(
+            "rate_limit_backend='redis' needs the redis extra: pip install 'lp-toolbelt[redis]'"
+        ) from err
+    except ValueError as err:  # a malformed URL (the message never repeats it: it may hold a password)
+        raise _config_error("redis_url is not a valid Redis URL") from err
+
+
+def _settings(path: Path) -> SettingsFile:
+    """The configured secrets file, which must exist and be readable (a ConfigurationError naming it otherwise)."""
+    if not path.is_file():
+        raise _config_error(f"the secrets file {str(path)!r} does not exist (secrets_file / LP_TOOLBELT_SECRETS_FILE)")
+    if not os.access(path, os.R_OK):
+        raise _config_error(f"the secrets file {str(path)!r} cannot be read")
+    return SettingsFile(path)
 
 
 class Toolbelt:
@@ -46,6 +98,7 @@ class Toolbelt:
         config: the configuration; ``None`` reads it from the environment (``ToolbeltConfig.from_env()``).
         session: an ``aiohttp.ClientSession`` to borrow (it is not closed on exit); ``None`` creates one.
         limiter: a rate limiter to use instead of the one the config selects.
+        secret_store: a secret store to use instead of the one the config selects (e.g. an emulator's secrets).
 
     Use it as ``async with Toolbelt(...)`` (or call ``await tb.aclose()``): the session it creates on first use
     is closed there; a Toolbelt dropped without closing leaves aiohttp's "Unclosed client session" warning.
@@ -63,27 +116,31 @@ class Toolbelt:
         *,
         session: aiohttp.ClientSession | None = None,
         limiter: RateLimiter | None = None,
+        secret_store: SecretStore | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.config = config if config is not None else ToolbeltConfig.from_env()
         cfg = self.config
-        settings = SettingsFile(cfg.secrets_file) if cfg.secrets_file is not None else None
+        settings = _settings(cfg.secrets_file) if cfg.secrets_file is not None else None
         whitelist: list[str] = []
         if settings is not None:
             try:
                 whitelist = settings.whitelist()
             except SettingsFormatError as err:
-                raise ConfigurationError("Toolbelt", ErrorCodes.CONFIG_INVALID, str(err)) from err
-        self.allowlist = Allowlist((*cfg.allowlist, *whitelist))
-        self.secret_store: SecretStore
-        if cfg.secrets is not None:
-            self.secret_store = InMemorySecretStore(cfg.secrets)
+                raise _config_error(str(err)) from err
+            except OSError as err:
+                raise _config_error(f"the secrets file {str(cfg.secrets_file)!r} cannot be read") from err
+        store: SecretStore
+        if secret_store is not None:
+            store = secret_store
+        elif cfg.secrets is not None:
+            store = InMemorySecretStore(cfg.secrets)
         elif cfg.secrets_file is not None:
-            self.secret_store = SettingsFileSecretStore(cfg.secrets_file)
+            store = SettingsFileSecretStore(cfg.secrets_file)
         else:
-            self.secret_store = InMemorySecretStore({})
+            store = InMemorySecretStore({})
         self.limiter: RateLimiter = (
             limiter
             if limiter is not None
@@ -95,6 +152,29 @@ class Toolbelt:
                 expected_workers=cfg.expected_workers,
             )
         )
+        try:
+            proxy = EgressProxy.from_env(os.environ if cfg.trust_env else {}, cfg.proxy)
+        except ValueError as err:
+            raise _config_error("the egress proxy (proxy / HTTPS_PROXY / HTTP_PROXY) is not an http(s) URL") from err
+        # rate_limit_backend="redis": CSDS domains and OAuth2 tokens are shared through Redis too (lp_toolbelt.redis).
+        self.shared_cache = make_shared_cache(cfg)
+        self.csds_cache: SingleFlightCache[str, dict[str, str]] = shared_csds_cache(self.shared_cache, cfg, clock)
+        self.secret_cache: SingleFlightCache[str, Any] = SingleFlightCache(clock)
+        self.token_cache: SingleFlightCache[tuple[str, str], str] = shared_token_cache(self.shared_cache, cfg, clock)
+        # The proxy's allowlist: LivePerson's default by CSDS service (for the account), the whitelist, allowlist=.
+        static = Allowlist((*cfg.allowlist, *whitelist, cfg.csds_domain))
+        if cfg.account_id:
+            self.allowlist = ServiceAllowlist(
+                static,
+                C.ALLOWLIST_SERVICES | C.INFRA_SERVICES,
+                peek=lambda: self._csds.peek(),
+                fetch=lambda: self._csds.domains(),
+                enforced=cfg.enforce_allowlist,
+            )
+        else:  # no account: CSDS cannot be asked; the static stand-in applies
+            self.allowlist = ServiceAllowlist(
+                Allowlist((*C.DEFAULT_ALLOWLIST, *static.entries)), enforced=cfg.enforce_allowlist
+            )
         self.transport = Transport(
             allowlist=self.allowlist,
             limiter=self.limiter,
@@ -102,16 +182,14 @@ class Toolbelt:
             timeout=cfg.timeout,
             session=session,
             user_agent=f"LP-Lambda-{cfg.function_uuid}" if cfg.function_uuid else None,
+            proxy=proxy,
             clock=clock,
             sleep=sleep,
             rand=rand,
         )
-        # rate_limit_backend="redis": CSDS domains and OAuth2 tokens are shared through Redis too (redis_cache.py).
-        self.shared_cache: SharedCache | None = make_shared_cache(cfg)
-        self.csds_cache: SingleFlightCache[str, dict[str, str]] = shared_csds_cache(self.shared_cache, cfg, clock)
-        self.secret_cache: SingleFlightCache[str, Any] = SingleFlightCache(clock)
-        self.token_cache: SingleFlightCache[tuple[str, str], str] = shared_token_cache(self.shared_cache, cfg, clock)
-        self._signers = LpAuthCache()  # OAuth1 signers and parsed app keys, shared by every lp_client()
+        self._csds = CsdsClient(self.transport, cfg, self.csds_cache)
+        self._secrets = SecretClient(store, self.secret_cache)
+        self.app_keys = AppKeys(self.transport, cfg, self._csds, self._secrets, self.token_cache)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     async def __aenter__(self) -> Toolbelt:
@@ -135,6 +213,16 @@ class Toolbelt:
             await self.shared_cache.aclose()
 
     @property
+    def secret_store(self) -> SecretStore:
+        """Where secrets are read and updated (replacing it forgets every cached secret)."""
+        return self._secrets.store
+
+    @secret_store.setter
+    def secret_store(self, store: SecretStore) -> None:
+        self._secrets.store = store
+        self.secret_cache.invalidate()
+
+    @property
     def closed(self) -> bool:
         """True once ``aclose()`` ran (leaving ``async with``); a closed Toolbelt sends nothing more."""
         return self.transport.closed
@@ -146,24 +234,15 @@ class Toolbelt:
 
     def csds_client(self) -> CsdsClient:
         """CSDS service discovery (600 s cache, shared)."""
-        return CsdsClient(self.transport, self.config, self.csds_cache)
+        return self._csds
 
     def secret_client(self) -> SecretClient:
         """Secret storage (5 min read cache, shared)."""
-        return SecretClient(self.secret_store, self.secret_cache)
+        return self._secrets
 
     def lp_client(self) -> LpClient:
-        """Authenticated LivePerson API calls (CSDS + OAuth1 API key or OAuth2 app installation)."""
-        return LpClient(
-            self.transport,
-            self.config,
-            self.csds_client(),
-            self.secret_client(),
-            self._signers,
-            self.token_cache,
-        )
-
-    # -- more factories are added below by the utils/clients modules -----------------------------------------
+        """Authenticated LivePerson API calls (CSDS + OAuth 2.0 app installation, or a legacy OAuth 1.0 API key)."""
+        return LpClient(self.transport, self.config, self._csds, self.app_keys)
 
     def conversation_util(self) -> ConversationUtil:
         """Conversations from the Messaging Interactions API (``get_conversation_by_id``) and the keyword scan.
@@ -191,19 +270,20 @@ class Toolbelt:
 
             replaced = await tb.gdpr_util().replace_conversation_files(conv, {"username": u, "password": p})
         """
-        return GDPRUtil(self.transport, self.config, self.csds_client(), concurrency=concurrency)
+        return GDPRUtil(self.transport, self.config, self._csds, concurrency=concurrency)
 
     def context_service_client(self, api_key: str) -> ContextServiceClient:
         """The Context Session Store of the configured account, authorized with ``api_key`` (``maven-api-key``).
 
-        The host is ``config.context_domain`` when set, else CSDS ``mavenContext``.
+        The host is ``config.context_domain`` when set (``CONTEXT_SERVICE_ENVIRONMENT`` sets it), else CSDS
+        ``mavenContext``. Context hosts are not on the proxy's default allowlist: whitelist the one you use.
 
         Example::
 
             ctx = tb.context_service_client(api_key)
             await ctx.set_properties_in_namespace("orders", {"step": 2}, session_id="conv-1")
         """
-        return ContextServiceClient(self.transport, self.config, self.csds_client(), api_key)
+        return ContextServiceClient(self.transport, self.config, self._csds, api_key)
 
     def sf_client(self) -> SalesforceClient:
         """Salesforce REST connections on this Toolbelt's session and rate limiter.

@@ -5,7 +5,9 @@ The host is CSDS ``mavenContext`` unless ``ToolbeltConfig.context_domain`` names
 add the one you use to the settings.json ``whitelist``). Every request carries ``maven-api-key: <api key>``.
 
 Each HTTP request has a 10 s deadline that covers up to 3 attempts on network errors (connection refused, reset,
-dropped); HTTP answers are never retried. Failures carry the context-service codes:
+dropped); HTTP answers are never retried (the transport's retry engine with :data:`CONTEXT_RETRY`'s rules). As
+documented, deleting what is already gone (a namespace, a session, a property) is not an error, whether the service
+answers 204 or 404, and creating an existing namespace returns it. Other failures carry the context-service codes:
 
 ======================  =====================================================
 403                     ``com.liveperson.context-service-sdk.authorization.invalid``
@@ -34,8 +36,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
-import aiohttp
-from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from pydantic import TypeAdapter, ValidationError
 from yarl import URL
 
@@ -51,17 +51,20 @@ from ..errors import (
     RateLimitedError,
     RequestTimeoutError,
     ResponseFormatError,
+    StatusErrors,
     ToolbeltError,
     TransportError,
 )
 from ..models.context import Namespace
+from ..transport.auth import HeaderCredential, StaticAuthorizer
+from ..transport.request import Request
 from ..transport.response import HttpResponse
-from ..transport.retry import RetryPolicy, backoff_delay
-from ..transport.send import Request, Transport
+from ..transport.send import Transport
 from .csds import CsdsClient
 
 __all__ = [
     "API_KEY_HEADER",
+    "CONTEXT_STATUS_ERRORS",
     "ApiKeyMiddleware",
     "ContextServiceClient",
     "context_base_url",
@@ -186,21 +189,17 @@ def _url(base: URL, account: str, *segments: str, trailing_slash: bool = False) 
 _HEADERS: Final = {"Accept": "application/json"}
 
 
-class ApiKeyMiddleware:
-    """aiohttp client middleware that adds ``maven-api-key`` to every attempt.
+class ApiKeyMiddleware(HeaderCredential):
+    """The ``maven-api-key`` credential: an aiohttp client middleware that sets the header on every attempt.
 
     The key lives here rather than in the :class:`Request` value, so no request repr, traceback local or error
     can show it; ``repr()`` of the middleware hides it too.
     """
 
-    __slots__ = ("_key",)
+    __slots__ = ()
 
     def __init__(self, api_key: str) -> None:
-        self._key = check_api_key(api_key)
-
-    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        req.headers[API_KEY_HEADER] = self._key
-        return await handler(req)
+        super().__init__(API_KEY_HEADER, check_api_key(api_key))
 
     def __repr__(self) -> str:
         return "<maven-api-key middleware>"
@@ -208,8 +207,10 @@ class ApiKeyMiddleware:
 
 def create_namespace_request(base: URL, account: str, namespace: str, ttl: int | None) -> Request:
     """``POST /v1/account/{acc}[?ttlSecond=ttl]`` body ``{"name": namespace}`` (pure)."""
-    params = {"ttlSecond": str(ttl)} if ttl is not None else None
-    return Request("POST", _url(base, account), params=params, headers=_HEADERS, json={"name": namespace})
+    url = _url(base, account)
+    if ttl is not None:
+        url = url.with_query({"ttlSecond": str(ttl)})
+    return Request("POST", url, headers=_HEADERS, json={"name": namespace})
 
 
 def delete_namespace_request(base: URL, account: str, namespace: str) -> Request:
@@ -306,20 +307,27 @@ def parse_session_ids(content: bytes, status: int = 200) -> list[str]:
         raise _format_error("a session id list of an unexpected shape", status) from err
 
 
+CONTEXT_STATUS_ERRORS: Final = StatusErrors(
+    COMPONENT,
+    ErrorCodes.CONTEXT_UNKNOWN,
+    by_status={
+        403: (ErrorCodes.CONTEXT_AUTHORIZATION_INVALID, AuthenticationError),
+        404: (ErrorCodes.CONTEXT_DATA_DOES_NOT_EXIST, NotFoundError),
+        500: (ErrorCodes.CONTEXT_INTERNAL_SERVER_ERROR, HttpStatusError),
+        503: (ErrorCodes.CONTEXT_INTERNAL_SERVER_ERROR, HttpStatusError),
+    },
+)
+_HINTS: Final = {403: " (API key refused)", 404: " (no such data)"}
+
+
 def context_status_error(status: int, operation: str) -> ToolbeltError:
     """The error for a non-2xx answer, as the spec maps statuses to codes (pure)."""
-    message = f"{operation} answered {status}"
-    if status == 403:
-        return AuthenticationError(
-            COMPONENT, ErrorCodes.CONTEXT_AUTHORIZATION_INVALID, message + " (API key refused)", status=status
-        )
-    if status == 404:
-        return NotFoundError(
-            COMPONENT, ErrorCodes.CONTEXT_DATA_DOES_NOT_EXIST, message + " (no such data)", status=status
-        )
-    if status in (500, 503):
-        return HttpStatusError(COMPONENT, ErrorCodes.CONTEXT_INTERNAL_SERVER_ERROR, message, status=status)
-    return HttpStatusError(COMPONENT, ErrorCodes.CONTEXT_UNKNOWN, message, status=status)
+    return CONTEXT_STATUS_ERRORS.error(status, f"{operation} answered {status}{_HINTS.get(status, '')}")
+
+
+def gone(resp: HttpResponse) -> bool:
+    """A delete whose target is already gone: the service answers 404 (or 204), and the docs call it no error."""
+    return resp.ok or resp.status == 404
 
 
 # --------------------------------------------------------------------------------------------------- the client
@@ -354,10 +362,18 @@ class ContextServiceClient:
         self._transport = transport
         self._config = config
         self._csds = csds
-        self._auth = ApiKeyMiddleware(api_key)
+        self._auth = StaticAuthorizer(ApiKeyMiddleware(api_key))
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._concurrency = concurrency
+        # The spec's policy on the transport's engine: network failures only, for every method; never an answer.
+        self._retry = dataclasses.replace(
+            transport.retry,
+            max_retries=max_attempts - 1,
+            statuses=frozenset(),
+            always_statuses=frozenset(),
+            network="always",
+        )
 
     # ---- namespaces
     async def create_namespace(self, namespace: str, *, ttl: int | None = None) -> Namespace:
@@ -373,10 +389,16 @@ class ContextServiceClient:
         name = check_namespace(namespace, creating_or_deleting=True)
         ttl_second = check_ttl(ttl)
         base, account = await self._target()
-        await self._call(create_namespace_request(base, account, name, ttl_second), "create namespace")
+        resp = await self._send(create_namespace_request(base, account, name, ttl_second), "create namespace")
+        refused = None if resp.ok else context_status_error(resp.status, "create namespace")
+        if isinstance(refused, AuthenticationError) or resp.status >= 500:
+            raise refused  # type: ignore[misc]  # not ok, so refused is set
+        # 2xx, or a refusal because the namespace exists: either way the list tells (an existing one is returned).
         for item in await self._list_namespaces(base, account):
             if item.name == name:
                 return item
+        if refused is not None:
+            raise refused
         raise ResponseFormatError(
             COMPONENT,
             ErrorCodes.CONTEXT_UNKNOWN,
@@ -384,7 +406,7 @@ class ContextServiceClient:
         )
 
     async def delete_namespace(self, namespace: str) -> None:
-        """Delete a custom namespace and everything in it.
+        """Delete a custom namespace and everything in it (one already deleted is not an error).
 
         Example::
 
@@ -392,7 +414,7 @@ class ContextServiceClient:
         """
         name = check_namespace(namespace, creating_or_deleting=True)
         base, account = await self._target()
-        await self._call(delete_namespace_request(base, account, name), "delete namespace")
+        await self._delete(delete_namespace_request(base, account, name), "delete namespace")
 
     async def get_list_of_namespaces(self) -> list[Namespace]:
         """The account's custom namespaces.
@@ -493,7 +515,7 @@ class ContextServiceClient:
     async def delete_property_in_session(
         self, namespace: str, property_name: str, session_id: str | None = None
     ) -> None:
-        """Delete one property of a session.
+        """Delete one property of a session (a missing one is not an error).
 
         Example::
 
@@ -503,11 +525,10 @@ class ContextServiceClient:
         prop = _check_name(property_name, "property_name")
         sid = check_session_id(session_id)
         base, account = await self._target()
-        request = delete_property_request(base, account, name, sid, prop)
-        await self._call(request, "delete property")
+        await self._delete(delete_property_request(base, account, name, sid, prop), "delete property")
 
     async def delete_session(self, namespace: str, session_id: str) -> None:
-        """Delete a session and all its properties.
+        """Delete a session and all its properties (a missing one is not an error).
 
         Example::
 
@@ -516,7 +537,7 @@ class ContextServiceClient:
         name = check_namespace(namespace)
         sid = _check_name(session_id, "session_id")
         base, account = await self._target()
-        await self._call(delete_session_request(base, account, name, sid), "delete session")
+        await self._delete(delete_session_request(base, account, name, sid), "delete session")
 
     async def get_list_of_sessions(self, namespace: str) -> list[str]:
         """The session ids of a namespace.
@@ -561,55 +582,48 @@ class ContextServiceClient:
         return context_base_url(self._config.scheme, host), account
 
     async def _call(self, request: Request, operation: str) -> HttpResponse:
-        """Send with the spec's policy: one deadline, up to ``max_attempts`` on network errors, no status retry."""
-        request = dataclasses.replace(request, middlewares=(*request.middlewares, self._auth))
-        clock = self._transport.clock
-        deadline = clock() + self._timeout
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = deadline - clock()
-            if remaining <= 0:
-                raise self._timeout_error(operation)
-            try:
-                resp = await self._transport.send(request, component=COMPONENT, timeout=remaining, retry=_NO_RETRY)
-            except RequestTimeoutError as err:
-                raise self._timeout_error(operation) from err
-            except ForbiddenHostError as err:
-                raise ForbiddenHostError(
-                    COMPONENT,
-                    ErrorCodes.CONTEXT_AUTHORIZATION_INVALID,
-                    f"{operation}: {err.message}; add the Context Session Store host to the whitelist",
-                    status=403,
+        """Send, and raise the spec's error for any non-2xx answer."""
+        resp = await self._send(request, operation)
+        if not resp.ok:
+            raise context_status_error(resp.status, operation)
+        return resp
+
+    async def _delete(self, request: Request, operation: str) -> None:
+        """A delete: what is already gone (204 or 404) is done; other answers raise."""
+        resp = await self._send(request, operation)
+        if not gone(resp):
+            raise context_status_error(resp.status, operation)
+
+    async def _send(self, request: Request, operation: str) -> HttpResponse:
+        """One operation on the transport's engine (the spec's attempts and deadline); transport failures carry the
+        context-service codes."""
+        try:
+            return await self._transport.send(
+                request, component=COMPONENT, timeout=self._timeout, retry=self._retry, auth=self._auth
+            )
+        except RequestTimeoutError as err:
+            raise self._timeout_error(operation) from err
+        except ForbiddenHostError as err:
+            raise ForbiddenHostError(
+                COMPONENT,
+                ErrorCodes.CONTEXT_AUTHORIZATION_INVALID,
+                f"{operation}: {err.message}; add the Context Session Store host to the whitelist",
+                status=403,
+            ) from err
+        except RateLimitedError as err:
+            raise RateLimitedError(
+                COMPONENT, ErrorCodes.CONTEXT_UNKNOWN, f"{operation}: {err.message}", status=err.status
+            ) from err
+        except TransportError as err:
+            raise TransportError(COMPONENT, ErrorCodes.CONTEXT_UNKNOWN, f"{operation} failed: {err.message}") from err
+        except ToolbeltError as err:
+            if err.code == ErrorCodes.HTTP_INVALID_ARGUMENT:
+                raise InvalidArgumentError(
+                    COMPONENT, ErrorCodes.CONTEXT_PARAMETER_INVALID, f"{operation}: {err.message}"
                 ) from err
-            except RateLimitedError as err:
-                raise RateLimitedError(
-                    COMPONENT, ErrorCodes.CONTEXT_UNKNOWN, f"{operation}: {err.message}", status=err.status
-                ) from err
-            except TransportError as err:
-                if not _retryable_network_error(err) or attempt >= self._max_attempts:
-                    raise TransportError(
-                        COMPONENT,
-                        ErrorCodes.CONTEXT_UNKNOWN,
-                        f"{operation} failed after {attempt} attempt(s): {err.message}",
-                    ) from err
-                policy = self._transport.retry
-                delay = backoff_delay(attempt - 1, policy.backoff_base, policy.backoff_cap, self._transport.rand)
-                if clock() + delay >= deadline:
-                    raise self._timeout_error(operation) from err
-                await self._transport.sleep(delay)
-                continue
-            except ToolbeltError as err:
-                if err.code == ErrorCodes.HTTP_INVALID_ARGUMENT:
-                    raise InvalidArgumentError(
-                        COMPONENT, ErrorCodes.CONTEXT_PARAMETER_INVALID, f"{operation}: {err.message}"
-                    ) from err
-                raise ToolbeltError(
-                    COMPONENT, ErrorCodes.CONTEXT_UNKNOWN, f"{operation}: {err.message}", status=err.status
-                ) from err
-            if not resp.ok:
-                raise context_status_error(resp.status, operation)
-            return resp
+            raise ToolbeltError(
+                COMPONENT, ErrorCodes.CONTEXT_UNKNOWN, f"{operation}: {err.message}", status=err.status
+            ) from err
 
     def _timeout_error(self, operation: str) -> RequestTimeoutError:
         return RequestTimeoutError(
@@ -619,15 +633,3 @@ class ContextServiceClient:
     def __repr__(self) -> str:
         host = self._config.context_domain or f"CSDS {CSDS_SERVICE}"
         return f"ContextServiceClient(account_id={self._config.account_id!r}, host={host!r})"
-
-
-def _retryable_network_error(err: TransportError) -> bool:
-    """A network failure worth another attempt: not a TLS failure, not an oversized answer."""
-    if err.code != ErrorCodes.HTTP_OP_FAILED:
-        return False
-    return not isinstance(err.__cause__, aiohttp.ClientSSLError | aiohttp.ServerFingerprintMismatch)
-
-
-# The context client runs its own attempt loop (the spec's "up to 3 attempts on network errors", no retry of
-# HTTP answers), so the shared transport must not add attempts underneath it.
-_NO_RETRY = RetryPolicy(max_retries=0)

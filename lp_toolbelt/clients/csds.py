@@ -15,12 +15,14 @@ from yarl import URL
 from .. import _constants as C
 from .._singleflight import SingleFlightCache
 from ..config import ToolbeltConfig
-from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, ToolbeltError
-from ..transport.send import Request, Transport
+from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, StatusErrors, ToolbeltError
+from ..transport.request import Request
+from ..transport.send import Transport
 
-__all__ = ["CsdsClient", "csds_request", "parse_csds_response"]
+__all__ = ["CSDS_STATUS_ERRORS", "CsdsClient", "csds_request", "parse_csds_response"]
 
 COMPONENT = "CSDSClient"
+CSDS_STATUS_ERRORS = StatusErrors(COMPONENT, ErrorCodes.CSDS_OP_FAILED, cls=ToolbeltError)
 
 
 def csds_request(config: ToolbeltConfig, account_id: str) -> Request:
@@ -76,7 +78,7 @@ class CsdsClient:
         # Hot path (every LP call): a fresh cached map is read in place — no fetch, no copy, no extra coroutine.
         domains = self._cache.peek(account)
         if domains is None:
-            domains = await self._cache.get(account, lambda: self._fetch(account))
+            domains = await self.domains()
         try:
             return domains[str(service)]
         except KeyError as err:
@@ -88,8 +90,17 @@ class CsdsClient:
 
     async def get_all(self) -> dict[str, str]:
         """Every service of the account: ``{service: host}`` (a copy of the cached map)."""
+        return dict(await self.domains())
+
+    def peek(self) -> dict[str, str] | None:
+        """The account's cached map while fresh, else None (no I/O, no copy: do not mutate it)."""
+        account = self._config.account_id
+        return self._cache.peek(account) if account else None
+
+    async def domains(self) -> dict[str, str]:
+        """The account's cached map (fetched once however many ask; no copy: do not mutate it)."""
         account = self._config.require_account(COMPONENT)
-        return dict(await self._cache.get(account, lambda: self._fetch(account)))
+        return await self._cache.get(account, lambda: self._fetch(account))
 
     async def _fetch(self, account: str) -> tuple[dict[str, str], float]:
         try:
@@ -99,12 +110,7 @@ class CsdsClient:
                 COMPONENT, ErrorCodes.CSDS_OP_FAILED, f"CSDS request failed: {err.message}", status=err.status
             ) from err
         if not resp.ok:
-            raise ToolbeltError(
-                COMPONENT,
-                ErrorCodes.CSDS_OP_FAILED,
-                f"CSDS answered {resp.status} for account {account}",
-                status=resp.status,
-            )
+            raise CSDS_STATUS_ERRORS.error(resp.status, f"CSDS answered {resp.status} for account {account}")
         try:
             return parse_csds_response(resp.json()), C.CSDS_CACHE_TTL
         except (ValueError, ToolbeltError) as err:

@@ -2,9 +2,14 @@
 
 ``tb.sf_client().connect_to_salesforce(...)`` gives a :class:`SalesforceConnection` (no I/O until used) that runs
 SOQL (``query``, ``query_all`` following ``nextRecordsUrl``) and sObject CRUD / describe. When a call answers 401
-and a refresh token was given, the access token is refreshed once (OAuth 2 ``grant_type=refresh_token`` at
-``{login_url}/services/oauth2/token``, one refresh however many calls hit the 401 together), the instance URL is
-updated from the answer, and the call is retried once.
+and a refresh token was given, the access token is refreshed once (OAuth 2 ``grant_type=refresh_token`` with
+``client_id`` at ``{login_url}/services/oauth2/token``, one refresh however many calls hit the 401 together), the
+instance URL is taken from the answer's ``instance_url``, and the call is retried once, there.
+
+API calls go to the org's instance URL, never to the login host unless the caller says so (``instance_url=
+login_url``): without ``instance_url`` the first call refreshes the token to learn it, as jsforce does. Salesforce's
+refresh-token grant needs the app's ``client_id`` (and ``client_secret`` for a confidential app), so a connection
+with a refresh token but no ``client_id`` is refused when it is built, not two hours later.
 
 Salesforce's hosts are not on the proxy allowlist by default: add the login and instance hosts to the settings.json
 ``whitelist``. Salesforce error bodies ``[{"message", "errorCode"}]`` become :class:`SalesforceError`
@@ -31,23 +36,25 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
-from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from .. import _constants as C
-from .._singleflight import SingleFlightCache
 from ..errors import (
-    AuthenticationError,
     ErrorCodes,
-    HttpStatusError,
     InvalidArgumentError,
     ResponseFormatError,
+    SalesforceAuthError,
+    SalesforceError,
+    StatusErrors,
     ToolbeltError,
 )
+from ..transport.auth import HeaderCredential, TokenAuthorizer
+from ..transport.request import ABSENT, Request
 from ..transport.response import HttpResponse
-from ..transport.send import Request, Transport
+from ..transport.send import Transport
 
 __all__ = [
+    "SALESFORCE_STATUS_ERRORS",
     "BearerMiddleware",
     "SObject",
     "SalesforceAuthError",
@@ -68,46 +75,29 @@ _RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,119}")
 _NEXT_RECORDS = re.compile(r"/services/data/v\d{1,3}\.\d{1,2}/query(?:All)?/[A-Za-z0-9-]{1,200}")
 _METHOD = re.compile(r"[A-Za-z]{1,20}")
-_MISSING: Any = object()
 
 
-class BearerMiddleware:
+class BearerMiddleware(HeaderCredential):
     """aiohttp client middleware that adds ``Authorization: Bearer <token>``; ``repr()`` hides the token.
 
     The token lives here rather than in the :class:`Request` value, so no request repr or error can show it.
     """
 
-    __slots__ = ("_token",)
+    __slots__ = ()
 
     def __init__(self, token: str) -> None:
-        self._token = token
-
-    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        req.headers["Authorization"] = f"Bearer {self._token}"
-        return await handler(req)
+        super().__init__("Authorization", f"Bearer {token}")
 
     def __repr__(self) -> str:
         return "<bearer token middleware>"
 
 
-class SalesforceError(HttpStatusError):
-    """Salesforce answered with an error: ``status`` and Salesforce's own ``error_code`` (e.g. ``NOT_FOUND``).
-
-    ``details`` holds ``{"errorCode": ..., "errors": [{"message", "errorCode", ...}, ...]}``.
-
-    Example::
-
-        try:
-            await con.query("SELEC Id FROM Account")
-        except SalesforceError as err:
-            assert err.status == 400 and err.error_code == "MALFORMED_QUERY"
-    """
-
-    @property
-    def error_code(self) -> str | None:
-        """Salesforce's ``errorCode`` of the first error (``None`` when the body had none)."""
-        value = self.details.get("errorCode")
-        return value if isinstance(value, str) else None
+SALESFORCE_STATUS_ERRORS: Final = StatusErrors(
+    COMPONENT,
+    ErrorCodes.SALESFORCE_REQUEST_FAILED,
+    cls=SalesforceError,
+    by_status={401: (ErrorCodes.SALESFORCE_AUTH_FAILED, SalesforceAuthError)},
+)
 
 
 # --------------------------------------------------------------------------------------------------- arguments
@@ -177,7 +167,7 @@ def refresh_request(
     if client_secret is not None:
         form["client_secret"] = client_secret
     url = login_url.with_path(login_url.raw_path.rstrip("/") + "/services/oauth2/token", encoded=True)
-    return Request("POST", url, headers={"Accept": "application/json"}, data=form)
+    return Request("POST", url, {"Accept": "application/json"}, ABSENT, form)
 
 
 def parse_token_refresh(payload: Any) -> tuple[str, str | None, str | None]:
@@ -231,13 +221,7 @@ def salesforce_error(status: int, content: bytes, operation: str) -> ToolbeltErr
     details: dict[str, Any] = {"errors": errors}
     if isinstance(sf_code, str):
         details["errorCode"] = sf_code
-    if status == 401:
-        return SalesforceAuthError(COMPONENT, ErrorCodes.SALESFORCE_AUTH_FAILED, text, status=status, details=details)
-    return SalesforceError(COMPONENT, ErrorCodes.SALESFORCE_REQUEST_FAILED, text, status=status, details=details)
-
-
-class SalesforceAuthError(SalesforceError, AuthenticationError):
-    """Salesforce refused the token (401) or its refresh: both a SalesforceError and an AuthenticationError."""
+    return SALESFORCE_STATUS_ERRORS.error(status, text, details=details)
 
 
 def parse_query_result(payload: Any, status: int = 200) -> dict[str, Any]:
@@ -276,7 +260,12 @@ class SalesforceClient:
         client_secret: str | None = None,
         api_version: str = C.SALESFORCE_API_VERSION,
     ) -> SalesforceConnection:
-        """A connection (no I/O yet). ``instance_url`` defaults to ``login_url``; the token refresh updates it.
+        """A connection (no I/O yet).
+
+        API calls go to ``instance_url`` (your org's ``https://<domain>.my.salesforce.com``). Without it, the first
+        call refreshes the token to learn it from the answer (that needs ``refresh_token`` and ``client_id``); to
+        call the login host itself, pass ``instance_url=login_url``. A refresh token without ``client_id`` is
+        refused here: Salesforce's refresh grant needs it.
 
         Example::
 
@@ -284,16 +273,24 @@ class SalesforceClient:
                                            refresh_token=refresh, client_id=cid, client_secret=csecret)
         """
         login = _check_base_url(login_url, "login_url")
-        instance = _check_base_url(instance_url, "instance_url") if instance_url is not None else login
+        instance = _check_base_url(instance_url, "instance_url") if instance_url is not None else None
         if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
             raise _invalid("api_version must look like 'v60.0'")
+        refresh = _check_secret(refresh_token, "refresh_token", optional=True)
+        cid = _check_secret(client_id, "client_id", optional=True)
+        if refresh is not None and cid is None:
+            raise _invalid(
+                "a refresh_token needs the connected app's client_id: Salesforce refuses a refresh without it"
+            )
+        if instance is None and refresh is None:
+            raise _invalid("instance_url is required without a refresh_token (pass instance_url=login_url to call it)")
         return SalesforceConnection(
             self._transport,
             login_url=login,
             instance_url=instance,
             access_token=str(_check_secret(access_token, "access_token", optional=False)),
-            refresh_token=_check_secret(refresh_token, "refresh_token", optional=True),
-            client_id=_check_secret(client_id, "client_id", optional=True),
+            refresh_token=refresh,
+            client_id=cid,
             client_secret=_check_secret(client_secret, "client_secret", optional=True),
             api_version=api_version,
         )
@@ -310,7 +307,7 @@ class SalesforceConnection:
         transport: Transport,
         *,
         login_url: URL,
-        instance_url: URL,
+        instance_url: URL | None,
         access_token: str,
         refresh_token: str | None,
         client_id: str | None,
@@ -320,19 +317,27 @@ class SalesforceConnection:
         self._transport = transport
         self._login_url = login_url
         self._instance_url = instance_url
-        self._access_token = access_token
         self._refresh_token = refresh_token
         self._client_id = client_id
         self._client_secret = client_secret
         self.api_version = api_version
-        self._generation = 0  # bumped by every successful refresh
-        self._refreshes: SingleFlightCache[int, None] = SingleFlightCache()
-        self.refresh_count = 0  # successful token refreshes (observability and tests)
+        self._auth = TokenAuthorizer(
+            BearerMiddleware,
+            self._refresh,
+            token=access_token,
+            max_refreshes=None if refresh_token is not None else 0,
+            rebase=self._rebase,
+        )
 
     @property
-    def instance_url(self) -> str:
-        """The org's instance URL (updated by a token refresh)."""
-        return str(self._instance_url)
+    def instance_url(self) -> str | None:
+        """The org's instance URL (from the token refresh's ``instance_url``; ``None`` until known)."""
+        return None if self._instance_url is None else str(self._instance_url)
+
+    @property
+    def refresh_count(self) -> int:
+        """Successful or attempted token refreshes so far (observability and tests)."""
+        return self._auth.refreshes
 
     # ---- queries
     async def query(self, soql: str) -> dict[str, Any]:
@@ -392,7 +397,7 @@ class SalesforceConnection:
         path: str,
         *,
         params: Mapping[str, str] | None = None,
-        json: Any = _MISSING,
+        json: Any = ABSENT,
         operation: str | None = None,
     ) -> HttpResponse:
         """Send ``method`` to ``{instance_url}{path}`` (``path`` already percent-encoded, starting with
@@ -409,34 +414,37 @@ class SalesforceConnection:
         if ".." in path.split("/"):
             raise _invalid("path must not contain dot segments")
         operation = operation or f"{method.upper()} {path}"
-        generation = self._generation
-        resp = await self._send(method, path, params, json)
-        if resp.status == 401 and self._refresh_token is not None:
-            await self._refresh(generation)
-            resp = await self._send(method, path, params, json)
+        base = self._instance_url
+        if base is None:  # no instance URL yet: the token refresh tells it (as jsforce does)
+            await self._auth.renew(self._auth.current)
+            base = self._instance_url
+            if base is None:
+                raise SalesforceAuthError(
+                    COMPONENT, ErrorCodes.SALESFORCE_AUTH_FAILED, "the token refresh answered without an instance_url"
+                )
+        url = base.with_path(base.raw_path.rstrip("/") + path, encoded=True)
+        if params:
+            url = url.with_query(params)
+        request = Request(method.upper(), url, {"Accept": "application/json"}, json)
+        resp = await self._transport.send(request, component=COMPONENT, auth=self._auth)
         if not resp.ok:
             raise salesforce_error(resp.status, resp.content, operation)
         return resp
 
-    async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> HttpResponse:
+    def _rebase(self, sent: Request) -> Request:
+        """A request refused with an old token, sent again to the instance URL the refresh answered."""
         base = self._instance_url
-        url = base.with_path(base.raw_path.rstrip("/") + path, encoded=True)
-        headers = {"Accept": "application/json"}
-        auth = (BearerMiddleware(self._access_token),)
-        if body is _MISSING:
-            request = Request(method.upper(), url, params=params, headers=headers, middlewares=auth)
-        else:
-            request = Request(method.upper(), url, params=params, headers=headers, json=body, middlewares=auth)
-        return await self._transport.send(request, component=COMPONENT)
+        path_qs = sent.url.raw_path_qs
+        start = path_qs.find("/services/")
+        if base is None or start < 0:
+            return sent
+        url = URL(str(base).rstrip("/") + path_qs[start:], encoded=True)
+        return Request(sent.method, url, sent.headers, sent.json, sent.data, sent.retry_safe, sent.middlewares)
 
-    async def _refresh(self, generation: int) -> None:
-        if generation != self._generation:
-            return  # another call refreshed the token since this one was sent
-        await self._refreshes.get(generation, lambda: self._do_refresh(generation))
-
-    async def _do_refresh(self, generation: int) -> tuple[None, float]:
-        if generation != self._generation or self._refresh_token is None:
-            return None, 0.0
+    async def _refresh(self) -> str:
+        """The refresh-token grant: a new access token; the instance URL and a rotated refresh token kept."""
+        if self._refresh_token is None:
+            raise SalesforceAuthError(COMPONENT, ErrorCodes.SALESFORCE_AUTH_FAILED, "no refresh token to refresh with")
         request = refresh_request(self._login_url, self._refresh_token, self._client_id, self._client_secret)
         resp = await self._transport.send(request, component=COMPONENT)
         if not resp.ok:
@@ -453,14 +461,11 @@ class SalesforceConnection:
                 "the token refresh answered without a usable access token",
                 status=resp.status,
             ) from err
-        self._access_token = token
         if instance is not None:
             self._instance_url = _check_base_url(instance, "instance_url")
         if rotated is not None:
             self._refresh_token = rotated
-        self._generation += 1
-        self.refresh_count += 1
-        return None, 0.0
+        return token
 
     def _data_path(self, *segments: str) -> str:
         return f"/services/data/{self.api_version}/" + "/".join(quote(s, safe="") for s in segments)

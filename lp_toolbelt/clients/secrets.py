@@ -56,7 +56,7 @@ class SecretClient:
     """Reads and updates secrets of one Toolbelt (the cache is shared by every SecretClient it hands out)."""
 
     def __init__(self, store: SecretStore, cache: SingleFlightCache[str, Any]) -> None:
-        self._store = store
+        self.store = store
         self._cache = cache
 
     async def read_secret(self, key: str, *, use_cache: bool = True) -> SecretEntry:
@@ -112,7 +112,7 @@ class SecretClient:
                 f"the serialized secret value has {len(serialized)} characters, more than {C.SECRET_VALUE_MAX_CHARS}",
             )
         try:
-            stored = await self._store.update(key, json.loads(serialized))
+            stored = await self.store.update(key, json.loads(serialized))
         except SecretMissing as err:
             raise NotFoundError(
                 COMPONENT, ErrorCodes.SECRET_NOT_FOUND, f"secret {key!r} does not exist", status=404
@@ -129,7 +129,7 @@ class SecretClient:
 
     async def _fetch(self, key: str) -> tuple[Any, float]:
         try:
-            raw = await self._store.get(key)
+            raw = await self.store.get(key)
         except SecretMissing as err:
             raise NotFoundError(
                 COMPONENT, ErrorCodes.SECRET_NOT_FOUND, f"secret {key!r} does not exist", status=404
@@ -141,4 +141,4 @@ class SecretClient:
         return decode_secret_value(raw), C.SECRET_CACHE_TTL
 
     def __repr__(self) -> str:
-        return f"SecretClient(store={self._store!r})"
+        return f"SecretClient(store={self.store!r})"

@@ -8,12 +8,12 @@ mixed case cannot fool it. Entries are ``host`` (any port), ``host:port`` (that 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from yarl import URL
 
-__all__ = ["Allowlist", "normalize_host"]
+__all__ = ["Allowlist", "ServiceAllowlist", "normalize_host"]
 
 _SCHEMES = frozenset({"http", "https"})
 
@@ -116,3 +116,94 @@ class Allowlist:
             if host.endswith(suffix) and len(host) > len(suffix) and (wport is None or wport == port):
                 return True
         return False
+
+
+_Key = tuple[str, str | None, int | None]
+
+
+class ServiceAllowlist:
+    """The FaaS proxy's allowlist as LivePerson defines it: by CSDS service, not by host.
+
+    A URL may leave when its host matches ``static`` (the account's ``whitelist``, ``ToolbeltConfig.allowlist`` and
+    the CSDS host itself) or is the host CSDS returns, for the configured account, for one of ``services`` (the
+    default services and the toolbelt's own infrastructure, ``_constants.ALLOWLIST_SERVICES`` and
+    ``INFRA_SERVICES``). Any other host, including hosts of other CSDS services, is refused.
+
+    ``peek()`` gives the account's cached CSDS map (``None`` when it is not cached) and ``fetch()`` fetches it
+    through the shared CSDS cache (single-flight). Without them (no account id) only ``static`` applies.
+    :meth:`allows` decides without I/O whenever it can; :meth:`resolve` fetches CSDS for the rest. Decisions are
+    remembered per host for as long as the CSDS map they came from is the cached one. ``enforced=False`` lets
+    every host through (for services that run behind no proxy).
+
+    Example::
+
+        policy = ServiceAllowlist(Allowlist(["api.liveperson.net"]), ALLOWLIST_SERVICES, peek=..., fetch=...)
+        policy.allows(URL("https://va.msghist.liveperson.net/x"))      # None: CSDS is not cached yet
+        await policy.resolve(URL("https://va.msghist.liveperson.net/x"))   # True
+    """
+
+    __slots__ = ("_dynamic", "_fetch", "_hosts", "_peek", "_services", "_static", "_static_decisions", "enforced")
+
+    def __init__(
+        self,
+        static: Allowlist,
+        services: Iterable[str] = (),
+        *,
+        peek: Callable[[], Mapping[str, str] | None] | None = None,
+        fetch: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+        enforced: bool = True,
+    ) -> None:
+        self._static = static
+        self._services = frozenset(services)
+        self._peek = peek
+        self._fetch = fetch
+        self.enforced = enforced
+        self._static_decisions: dict[_Key, bool] = {}
+        self._hosts: Mapping[str, str] | None = None  # the CSDS map _dynamic was built from
+        self._dynamic: tuple[Allowlist, dict[_Key, bool]] = (Allowlist(()), {})
+
+    @property
+    def static(self) -> Allowlist:
+        """The host entries that apply without CSDS."""
+        return self._static
+
+    def allows(self, url: URL) -> bool | None:
+        """True/False when decided without I/O; ``None`` when the account's CSDS map is needed (see :meth:`resolve`)."""
+        if not self.enforced:
+            return True
+        key = (url.scheme, url.raw_host, url.port)
+        allowed = self._static_decisions.get(key)
+        if allowed is None:
+            allowed = self._static.allows(url)
+            if len(self._static_decisions) >= 1024:
+                self._static_decisions.clear()
+            self._static_decisions[key] = allowed
+        if allowed or self._peek is None:
+            return allowed
+        hosts = self._peek()
+        if hosts is None:
+            return None
+        return self._decide(url, key, hosts)
+
+    async def resolve(self, url: URL) -> bool:
+        """The decision, fetching the account's CSDS map if it is not cached (CSDS errors propagate)."""
+        decided = self.allows(url)
+        if decided is not None:
+            return decided
+        assert self._fetch is not None  # allows() answers None only when CSDS is wired
+        hosts = await self._fetch()
+        return self._static.allows(url) or self._decide(url, (url.scheme, url.raw_host, url.port), hosts)
+
+    def _decide(self, url: URL, key: _Key, hosts: Mapping[str, str]) -> bool:
+        if hosts is not self._hosts:
+            entries = [host for service, host in hosts.items() if service in self._services]
+            self._hosts, self._dynamic = hosts, (Allowlist(entries), {})
+        compiled, decisions = self._dynamic
+        allowed = decisions.get(key)
+        if allowed is None:
+            allowed = decisions[key] = compiled.allows(url)
+        return allowed
+
+    def __repr__(self) -> str:
+        state = "" if self.enforced else ", enforced=False"
+        return f"ServiceAllowlist(static={self._static.entries!r}, services={sorted(self._services)!r}{state})"

@@ -3,6 +3,8 @@
 The in-process limiter *paces* rather than bursts: requests start at most every ``1/rate`` seconds, so any
 1-second window sees at most ``rate + 1`` starts (counting both edges) — what the FaaS proxy's cap requires.
 (A plain ``AsyncLimiter(rate, 1)`` would allow a burst of ``rate`` plus the drip: up to ~2× in one window.)
+The Redis-backed limiter that shares the cap between processes is in :mod:`lp_toolbelt.redis`; the Toolbelt picks
+one with :func:`lp_toolbelt.toolbelt.make_limiter`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
-from ..errors import ConfigurationError, ErrorCodes
-
-__all__ = ["LocalRateLimiter", "RateLimiter", "make_limiter"]
+__all__ = ["LocalRateLimiter", "RateLimiter"]
 
 
 @runtime_checkable
@@ -69,48 +69,3 @@ class LocalRateLimiter:
 
     def __repr__(self) -> str:
         return f"LocalRateLimiter(rate={self.rate})"
-
-
-def make_limiter(rate: float, backend: str = "local", **options: object) -> RateLimiter:
-    """The limiter a config asks for.
-
-    ``backend="local"``: in-process pacing (the default; options are ignored). ``backend="redis"``: the cap shared
-    through Redis by every process of the account (extra ``lp-toolbelt[redis]``); options ``redis_url`` (required),
-    ``account`` and ``expected_workers`` (the fallback paces at ``rate / expected_workers`` while Redis is down).
-
-    Example::
-
-        limiter = make_limiter(20.0)
-        shared = make_limiter(20.0, "redis", redis_url="redis://127.0.0.1:6379/0", account="123", expected_workers=8)
-    """
-    if backend == "local":
-        return LocalRateLimiter(rate)
-    if backend == "redis":
-        url = options.get("redis_url")
-        if not isinstance(url, str) or not url:
-            raise ConfigurationError(
-                "Toolbelt",
-                ErrorCodes.CONFIG_INVALID,
-                "rate_limit_backend='redis' needs redis_url (or LP_TOOLBELT_REDIS_URL)",
-            )
-        account = options.get("account")
-        workers = options.get("expected_workers", 1)
-        if account is not None and not isinstance(account, str):
-            raise ValueError("account must be a string")
-        if not isinstance(workers, int):
-            raise ValueError("expected_workers must be an int")
-        try:
-            from .redis_limiter import RedisRateLimiter  # the optional extra, imported on demand
-        except ImportError as err:
-            raise ConfigurationError(
-                "Toolbelt",
-                ErrorCodes.CONFIG_INVALID,
-                "rate_limit_backend='redis' needs the redis extra: pip install 'lp-toolbelt[redis]'",
-            ) from err
-        try:
-            return RedisRateLimiter(rate, url=url, account=account, expected_workers=workers)
-        except ValueError as err:  # a malformed URL (the message never repeats it: it may hold a password)
-            raise ConfigurationError(
-                "Toolbelt", ErrorCodes.CONFIG_INVALID, "redis_url is not a valid Redis URL"
-            ) from err
-    raise ValueError(f"unknown rate limit backend {backend!r}")

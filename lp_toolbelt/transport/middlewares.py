@@ -1,10 +1,10 @@
-"""aiohttp client middlewares: request ids and OAuth1 request signing.
+"""aiohttp client middlewares: request identity (X-Request-Id, User-Agent) and OAuth1 request signing.
 
-Middlewares run inside aiohttp for every attempt and every redirect hop, on the final URL (query included):
-that is where a signature must be computed, and where a fresh request id belongs. The transport puts
-:func:`request_id_middleware` first on every request; the LP client adds a :func:`signing_middleware` for API-key
-(OAuth 1.0a) credentials. (aioresponses bypasses middlewares, so these are tested against a real server — the
-emulator.)
+Middlewares run inside aiohttp for every attempt and every redirect hop, on the final URL (query included): that is
+where a signature must be computed, and where a fresh request id belongs. The transport's sender puts
+:func:`identity_middleware` first on every request (also through a borrowed session); the LP client's authorizer
+attaches a :class:`SigningMiddleware` as the credential of API-key (OAuth 1.0a) requests. (aioresponses bypasses
+middlewares, so these are tested against a real loopback server.)
 """
 
 from __future__ import annotations
@@ -12,10 +12,17 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
+from aiohttp import ClientHandlerType, ClientMiddlewareType, ClientRequest, ClientResponse
 from yarl import URL
 
-__all__ = ["REQUEST_ID_HEADER", "RequestSigner", "request_id_middleware", "signing_middleware"]
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "RequestSigner",
+    "SigningMiddleware",
+    "identity_middleware",
+    "request_id_middleware",
+    "signing_middleware",
+]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 AUTHORIZATION_HEADER = "Authorization"
@@ -26,6 +33,24 @@ async def request_id_middleware(req: ClientRequest, handler: ClientHandlerType) 
     if REQUEST_ID_HEADER not in req.headers:
         req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
     return await handler(req)
+
+
+def identity_middleware(user_agent: str | None) -> ClientMiddlewareType:
+    """The request-id middleware, which also sends ``User-Agent: user_agent`` when one is given.
+
+    LivePerson's V1 toolbelt identified a function with ``User-Agent: LP-Lambda-<function uuid>`` on every request;
+    set here, it holds for a borrowed session too (whose own default headers would otherwise win).
+    """
+    if user_agent is None:
+        return request_id_middleware
+
+    async def identity(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        if REQUEST_ID_HEADER not in req.headers:
+            req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        req.headers["User-Agent"] = user_agent
+        return await handler(req)
+
+    return identity
 
 
 class RequestSigner(Protocol):
@@ -40,7 +65,7 @@ def signing_middleware(signer: RequestSigner) -> SigningMiddleware:
     Example::
 
         mw = signing_middleware(OAuth1Signer(credentials))
-        await transport.send(Request("GET", url, middlewares=(mw,)))
+        await transport.send(Request("GET", url, auth=mw))
     """
     return SigningMiddleware(signer)
 

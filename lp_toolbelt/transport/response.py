@@ -8,7 +8,7 @@ from typing import Any
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ..errors import ErrorCodes, HttpStatusError, ResponseFormatError
+from ..errors import ErrorCodes, ResponseFormatError, StatusErrors
 
 __all__ = ["HttpResponse"]
 
@@ -86,15 +86,14 @@ class HttpResponse:
         text = self.text().replace("\r", " ").replace("\n", " ")
         return text if len(text) <= limit else text[:limit] + "…"
 
+    def status_line(self) -> str:
+        """``"GET host/path answered 404: <start of the body>"``: the message of a status error."""
+        return f"{self.method} {self.url.host}{self.url.path} answered {self.status}: {self.excerpt()}"
+
     def raise_for_status(self, code: str = ErrorCodes.HTTP_STATUS) -> HttpResponse:
         """Raise HttpStatusError for a non-2xx status; return self otherwise (so calls can chain)."""
         if not self.ok:
-            raise HttpStatusError(
-                self.component,
-                code,
-                f"{self.method} {self.url.host}{self.url.path} answered {self.status}: {self.excerpt()}",
-                status=self.status,
-            )
+            raise StatusErrors(self.component, code).error(self.status, self.status_line())
         return self
 
     def __repr__(self) -> str:

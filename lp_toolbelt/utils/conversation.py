@@ -23,14 +23,7 @@ from .. import _constants as C
 from ..clients.lp import LpClient
 from ..config import ToolbeltConfig
 from ..enums import ConversationContentTypes, LpServices
-from ..errors import (
-    AuthenticationError,
-    ErrorCodes,
-    HttpStatusError,
-    InvalidArgumentError,
-    NotFoundError,
-    ResponseFormatError,
-)
+from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, ResponseFormatError, StatusErrors
 from ..models.conversation import Conversation, KeywordScanResult
 from ..transport.response import HttpResponse
 from .keyword_scan import scan_conversation_for_keywords
@@ -38,6 +31,9 @@ from .keyword_scan import scan_conversation_for_keywords
 __all__ = ["ConversationSearch", "ConversationUtil", "build_conversation_search", "parse_conversation_response"]
 
 COMPONENT: Final = "ConversationUtil"
+CONVERSATION_STATUS_ERRORS: Final = StatusErrors(
+    COMPONENT, ErrorCodes.CONVERSATION_UNEXPECTED_RESPONSE, auth_statuses=frozenset({401, 403})
+)
 _CONTENT_TYPES: Final = frozenset(t.value for t in ConversationContentTypes)
 
 
@@ -107,12 +103,8 @@ def parse_conversation_response(resp: HttpResponse, conversation_id: str) -> Con
     search result, NotFoundError (``conversation-util.conversation.not-found``) for an empty record list.
     """
     if not resp.ok:
-        cls = AuthenticationError if resp.status in (401, 403) else HttpStatusError
-        raise cls(
-            COMPONENT,
-            ErrorCodes.CONVERSATION_UNEXPECTED_RESPONSE,
-            f"Unexpected response: {resp.excerpt()}. Status Code: {resp.status}",
-            status=resp.status,
+        raise CONVERSATION_STATUS_ERRORS.error(
+            resp.status, f"Unexpected response: {resp.excerpt()}. Status Code: {resp.status}"
         )
     try:
         conversation = Conversation.model_validate_json(resp.content)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 from yarl import URL
@@ -30,10 +29,19 @@ from yarl import URL
 from .. import _constants as C
 from ..clients.csds import CsdsClient
 from ..config import ToolbeltConfig
-from ..errors import AuthenticationError, ErrorCodes, InvalidArgumentError, ToolbeltError
+from ..errors import (
+    AuthenticationError,
+    ErrorCodes,
+    InvalidArgumentError,
+    ReplaceFilesError,
+    StatusErrors,
+    ToolbeltError,
+)
 from ..models.conversation import Conversation
+from ..transport.auth import HeaderCredential, TokenAuthorizer
+from ..transport.request import ABSENT, Request
 from ..transport.response import HttpResponse
-from ..transport.send import Request, Transport
+from ..transport.send import Transport
 from ._conversation_arg import as_conversation
 
 __all__ = [
@@ -63,27 +71,9 @@ class _SecretHeaders(dict[str, str]):
         return "{" + ", ".join(f"{key!r}: '***'" for key in self) + "}"
 
 
-class ReplaceFilesError(ToolbeltError):
-    """Some files could not be replaced. ``replaced`` and ``failed`` list the paths; ``reasons`` maps each failed
-    path to why (also in ``details``: ``{"replaced": [...], "failed": [...], "reasons": {...}}``).
-
-    Example::
-
-        except ReplaceFilesError as err:
-            retry_later(err.failed)
-    """
-
-    @property
-    def replaced(self) -> list[str]:
-        return list(self.details.get("replaced", []))
-
-    @property
-    def failed(self) -> list[str]:
-        return list(self.details.get("failed", []))
-
-    @property
-    def reasons(self) -> dict[str, str]:
-        return dict(self.details.get("reasons", {}))
+SWIFT_AUTH_ERRORS: Final = StatusErrors(
+    COMPONENT, ErrorCodes.GDPR_AUTH_FAILED, cls=AuthenticationError, auth_statuses=frozenset({401, 403})
+)
 
 
 # --------------------------------------------------------------------------------------------------- pure parts
@@ -137,11 +127,8 @@ def swift_auth_request(scheme: str, host: str, credentials: Mapping[str, str]) -
 def parse_swift_auth(resp: HttpResponse) -> str:
     """The token of a Swift auth answer (pure); AuthenticationError (``gdpr-util.auth-failed``) otherwise."""
     if not resp.ok:
-        raise AuthenticationError(
-            COMPONENT,
-            ErrorCodes.GDPR_AUTH_FAILED,
-            f"Authentication failed with response: {resp.excerpt()}. Status Code: {resp.status}",
-            status=resp.status,
+        raise SWIFT_AUTH_ERRORS.error(
+            resp.status, f"Authentication failed with response: {resp.excerpt()}. Status Code: {resp.status}"
         )
     token = resp.headers.get("x-auth-token", "").strip()
     if not token:
@@ -149,14 +136,18 @@ def parse_swift_auth(resp: HttpResponse) -> str:
     return token
 
 
-def swift_put_request(scheme: str, host: str, path: str, token: str, body: bytes, content_type: str) -> Request:
-    """``PUT {scheme}://{host}{path}`` with the replacement bytes (pure; the token header is repr-redacted).
+def _swift_token(token: str) -> HeaderCredential:
+    return HeaderCredential("x-auth-token", token)
+
+
+def swift_put_request(scheme: str, host: str, path: str, body: bytes, content_type: str) -> Request:
+    """``PUT {scheme}://{host}{path}`` with the replacement bytes (pure); the ``x-auth-token`` credential is
+    attached by the run's authorizer.
 
     The path is taken as a path: ``?`` or ``#`` in it are percent-encoded, never a query or fragment.
     """
     url = URL.build(scheme=scheme, authority=host, path=path)
-    headers = _SecretHeaders({"content-type": content_type, "x-auth-token": token})
-    return Request("PUT", url, headers=headers, data=body)
+    return Request("PUT", url, {"content-type": content_type}, ABSENT, body)
 
 
 def _check_credentials(credentials: Any) -> dict[str, str]:
@@ -190,17 +181,6 @@ def _check_replacement(replacement_file: Any) -> tuple[bytes, str]:
 
 
 # --------------------------------------------------------------------------------------------------- the run
-@dataclass
-class _Session:
-    """One replace run: the Swift host, the token shared by every PUT, and the once-only re-authentication."""
-
-    host: str
-    token: str
-    renewed: bool = False
-    renew_error: ToolbeltError | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
 class GDPRUtil:
     """The Node toolbelt's GDPRUtil. Get it from ``tb.gdpr_util()`` (``concurrency`` defaults to 8)."""
 
@@ -274,12 +254,16 @@ class GDPRUtil:
         replaced: set[str] = set()
         if valid:
             host = await self._csds.get(C.SWIFT_SERVICE)
-            session = _Session(host=host, token=await self._authenticate(host, creds))
+            # One token for the run; after a 401, one re-authentication serves every refused PUT.
+            auth = TokenAuthorizer(
+                _swift_token, lambda: self._authenticate(host, creds), max_refreshes=1, keep_errors=True
+            )
+            await auth.credential()
             gate = asyncio.Semaphore(limit)
 
             async def replace(path: str) -> None:
                 async with gate:
-                    failure = await self._replace_one(session, creds, path, body, content_type)
+                    failure = await self._replace_one(auth, host, path, body, content_type)
                 if failure is None:
                     replaced.add(path)
                 else:
@@ -315,44 +299,20 @@ class GDPRUtil:
             ) from err
         return parse_swift_auth(resp)
 
-    async def _renew(self, session: _Session, stale: str, creds: Mapping[str, str]) -> str | None:
-        """A fresh token after a 401 (one re-authentication per run, shared by every refused PUT)."""
-        async with session.lock:
-            if session.token != stale:
-                return session.token  # another PUT already renewed it
-            if session.renewed:
-                return None
-            session.renewed = True
-            try:
-                session.token = await self._authenticate(session.host, creds)
-            except ToolbeltError as err:
-                session.renew_error = err
-                return None
-            return session.token
-
     async def _replace_one(
-        self, session: _Session, creds: Mapping[str, str], path: str, body: bytes, content_type: str
+        self, auth: TokenAuthorizer, host: str, path: str, body: bytes, content_type: str
     ) -> tuple[str, int | None] | None:
         """PUT one file; None when replaced, else ``(reason, status)``."""
-        token = session.token
-        for attempt in range(2):
-            request = swift_put_request(self._config.scheme, session.host, path, token, body, content_type)
-            try:
-                resp = await self._transport.send(request, component=COMPONENT)
-            except ToolbeltError as err:
-                return f"{err.message}", err.status
-            if resp.ok:
-                return None
-            if resp.status == 401 and attempt == 0:
-                renewed = await self._renew(session, token, creds)
-                if renewed is None:
-                    cause = session.renew_error
-                    why = f": {cause.message}" if cause is not None else ""
-                    return f"Swift answered 401 and re-authentication failed{why}", 401
-                token = renewed
-                continue
-            return f"Swift answered {resp.status}: {resp.excerpt(120)}", resp.status
-        return None  # pragma: no cover - the loop always returns
+        request = swift_put_request(self._config.scheme, host, path, body, content_type)
+        try:
+            resp = await self._transport.send(request, component=COMPONENT, auth=auth)
+        except ToolbeltError as err:
+            return err.message, err.status
+        if resp.ok:
+            return None
+        if resp.status == 401 and auth.refresh_error is not None:
+            return f"Swift answered 401 and re-authentication failed: {auth.refresh_error.message}", 401
+        return f"Swift answered {resp.status}: {resp.excerpt(120)}", resp.status
 
     def __repr__(self) -> str:
         return f"GDPRUtil(concurrency={self.concurrency})"

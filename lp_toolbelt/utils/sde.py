@@ -23,16 +23,19 @@ from .. import _constants as C
 from ..clients.lp import LpClient
 from ..config import ToolbeltConfig
 from ..enums import LpServices, SDETypes
-from ..errors import AuthenticationError, ErrorCodes, HttpStatusError, InvalidArgumentError
+from ..errors import ErrorCodes, InvalidArgumentError, StatusErrors
 from ..models.conversation import Conversation
 from ..models.sde import ConversationSDEs, SDEEvent, SDEList
+from ..transport.response import HttpResponse
 from ._conversation_arg import as_conversation
 
-__all__ = ["SDEUtil", "SdeRequest", "build_add_sdes_request", "sort_events", "validate_sdes"]
+__all__ = ["SDE_STATUS_ERRORS", "SDEUtil", "SdeRequest", "build_add_sdes_request", "sort_events", "validate_sdes"]
 
 COMPONENT: Final = "SDEUtil"
-_SDE_TYPES: Final = frozenset(t.value for t in SDETypes)
 EXCERPT_CHARS: Final = 200
+SDE_STATUS_ERRORS: Final = StatusErrors(
+    COMPONENT, ErrorCodes.SDES_UNEXPECTED_RESPONSE, auth_statuses=frozenset({401, 403})
+)
 
 
 def path_segment(value: Any, what: str, component: str, code: str) -> str:
@@ -46,8 +49,9 @@ def path_segment(value: Any, what: str, component: str, code: str) -> str:
 def validate_sdes(sdes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Check an SDE list and return it as plain JSON-ready dicts (pure; InvalidArgumentError, ``sdes-util-general``).
 
-    Each SDE is a mapping with a ``type`` from :class:`~lp_toolbelt.SDETypes` (e.g. ``"ctmrinfo"``) and must be
-    JSON-serializable. An empty list is refused.
+    Each SDE is a mapping with a non-empty string ``type`` and must be JSON-serializable. :class:`~lp_toolbelt.SDETypes`
+    lists the documented types (``"ctmrinfo"``, ``"purchase"``...) as suggestions: any type the API accepts goes
+    through, the API is the judge. An empty list is refused.
 
     Example::
 
@@ -64,11 +68,11 @@ def validate_sdes(sdes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         kind = sde.get("type")
         if isinstance(kind, SDETypes):
             kind = kind.value
-        if not isinstance(kind, str) or kind not in _SDE_TYPES:
+        if not isinstance(kind, str) or not kind.strip():
             raise InvalidArgumentError(
                 COMPONENT,
                 ErrorCodes.SDES_GENERAL,
-                f"sdes[{index}].type must be one of {sorted(_SDE_TYPES)}, got {kind!r}",
+                f"sdes[{index}].type must be a non-empty string such as an SDETypes value, got {type(kind).__name__}",
             )
         item = {str(key): value for key, value in sde.items()}
         item["type"] = kind
@@ -136,8 +140,8 @@ class SDEUtil:
         *,
         app_key_secret_name: str | None = None,
         timeout: float | None = None,
-    ) -> None:
-        """Report engagement attributes to the visitor's current visit (SMT API).
+    ) -> HttpResponse:
+        """Report engagement attributes to the visitor's current visit (SMT API); returns SMT's answer.
 
         ``timeout`` defaults to this util's (``SDE_TIMEOUT``, 60 s: the API can take over 30 s).
 
@@ -166,14 +170,10 @@ class SDEUtil:
         )
         if not resp.ok:
             excerpt = resp.excerpt(EXCERPT_CHARS)
-            cls = AuthenticationError if resp.status in (401, 403) else HttpStatusError
-            raise cls(
-                COMPONENT,
-                ErrorCodes.SDES_UNEXPECTED_RESPONSE,
-                f"Unexpected response: {excerpt}. Status Code: {resp.status}",
-                status=resp.status,
-                details={"body": excerpt},
+            raise SDE_STATUS_ERRORS.error(
+                resp.status, f"Unexpected response: {excerpt}. Status Code: {resp.status}", details={"body": excerpt}
             )
+        return resp
 
     def get_sdes_from_conv(self, conversation: Conversation | Mapping[str, Any]) -> ConversationSDEs:
         """The first record's SDEs, each list sorted ascending by ``serverTimeStamp`` (last = most recent).

@@ -23,8 +23,10 @@ async def emu() -> AsyncIterator[Emulator]:
         emulator.state.secrets[context_state.DEFAULT_KEY_SECRET] = DEFAULT_CONTEXT_API_KEY
         emulator.state.secrets[salesforce_query.DEFAULT_CREDENTIALS_SECRET] = {
             "loginUrl": str(emulator.base_url),
+            "instanceUrl": str(emulator.base_url),
             "accessToken": SALESFORCE_ACCESS_TOKEN,
             "refreshToken": SALESFORCE_REFRESH_TOKEN,
+            "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
         }
         yield emulator
 

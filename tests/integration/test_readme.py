@@ -169,8 +169,10 @@ async def test_salesforce(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
     emu.state.secrets["salesforce-credentials"] = {
         "loginUrl": str(emu.base_url),
+        "instanceUrl": str(emu.base_url),
         "accessToken": SALESFORCE_ACCESS_TOKEN,
         "refreshToken": SALESFORCE_REFRESH_TOKEN,
+        "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
     }
     accounts = list(emu.state.salesforce.records["Account"].values())
     result = await load("salesforce")(tb, {})

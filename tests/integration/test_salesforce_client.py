@@ -18,13 +18,18 @@ from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_REFRE
 from lp_toolbelt.errors import ForbiddenHostError
 
 ACME = "001000000000001AAA"
+CLIENT_ID = "3MVG9-emulator-connected-app"
 ACCOUNT_NAMES = ["Acme Corporation", "Globex", "Initech", "Umbrella Health", "Stark Logistics"]
 
 
 @pytest.fixture
 def con(emu: Emulator, tb: Toolbelt) -> SalesforceConnection:
     return tb.sf_client().connect_to_salesforce(
-        login_url=str(emu.base_url), access_token=SALESFORCE_ACCESS_TOKEN, refresh_token=SALESFORCE_REFRESH_TOKEN
+        login_url=str(emu.base_url),
+        access_token=SALESFORCE_ACCESS_TOKEN,
+        refresh_token=SALESFORCE_REFRESH_TOKEN,
+        client_id=CLIENT_ID,
+        instance_url=str(emu.base_url),
     )
 
 
@@ -194,6 +199,7 @@ async def test_refresh_with_client_credentials(emu: Emulator, tb: Toolbelt) -> N
         refresh_token=SALESFORCE_REFRESH_TOKEN,
         client_id=org.client_id,
         client_secret=org.client_secret,
+        instance_url=str(emu.base_url),
     )
     bad = tb.sf_client().connect_to_salesforce(
         login_url=str(emu.base_url),
@@ -201,6 +207,7 @@ async def test_refresh_with_client_credentials(emu: Emulator, tb: Toolbelt) -> N
         refresh_token=SALESFORCE_REFRESH_TOKEN,
         client_id=org.client_id,
         client_secret="wrong-secret-123456",
+        instance_url=str(emu.base_url),
     )
     org.expire_access_tokens()
     assert (await good.query("SELECT Id FROM Account LIMIT 1"))["totalSize"] == 1
@@ -224,6 +231,8 @@ async def test_refresh_moves_to_the_new_instance_url(emu: Emulator) -> None:
             login_url=str(emu.base_url),
             access_token=SALESFORCE_ACCESS_TOKEN,
             refresh_token=SALESFORCE_REFRESH_TOKEN,
+            client_id=CLIENT_ID,
+            instance_url=str(emu.base_url),
         )
         emu.state.salesforce.expire_access_tokens()
         await con.query("SELECT Id FROM Account LIMIT 1")
@@ -239,7 +248,8 @@ async def test_refresh_moves_to_the_new_instance_url(emu: Emulator) -> None:
 
 
 async def test_no_refresh_token_means_auth_error(emu: Emulator, tb: Toolbelt) -> None:
-    con = tb.sf_client().connect_to_salesforce(login_url=str(emu.base_url), access_token=SALESFORCE_ACCESS_TOKEN)
+    base = str(emu.base_url)
+    con = tb.sf_client().connect_to_salesforce(login_url=base, access_token=SALESFORCE_ACCESS_TOKEN, instance_url=base)
     emu.state.salesforce.expire_access_tokens()
     with pytest.raises(SalesforceAuthError) as info:
         await con.query("SELECT Id FROM Account")
@@ -260,8 +270,12 @@ async def test_revoked_refresh_token_means_auth_error(emu: Emulator, con: Salesf
 
 
 async def test_salesforce_hosts_must_be_allowlisted(emu: Emulator) -> None:
+    # The emulator serves Salesforce too; under another name than its LivePerson services' host, it is a third party.
+    base = f"http://localhost:{emu.port}"
     async with Toolbelt(emu.config(allowlist=DEFAULT_ALLOWLIST)) as tb:
-        con = tb.sf_client().connect_to_salesforce(login_url=str(emu.base_url), access_token=SALESFORCE_ACCESS_TOKEN)
+        con = tb.sf_client().connect_to_salesforce(
+            login_url=base, access_token=SALESFORCE_ACCESS_TOKEN, instance_url=base
+        )
         with pytest.raises(ForbiddenHostError):
             await con.query("SELECT Id FROM Account")
     assert routes(emu) == []

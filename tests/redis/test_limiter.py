@@ -14,12 +14,14 @@ import pytest
 
 from lp_toolbelt import Toolbelt, ToolbeltConfig
 from lp_toolbelt.errors import ConfigurationError
-from lp_toolbelt.transport.limiter import LocalRateLimiter, make_limiter
+from lp_toolbelt.toolbelt import make_limiter
+from lp_toolbelt.transport.limiter import LocalRateLimiter
 from tests.redis.conftest import RedisServer, free_port, require_redis_package
 
 require_redis_package()
 
-from lp_toolbelt.transport.redis_limiter import RedisHealth, RedisRateLimiter  # noqa: E402
+from lp_toolbelt.redis.connection import RedisHealth  # noqa: E402
+from lp_toolbelt.redis.limiter import RedisRateLimiter  # noqa: E402
 
 pytestmark = pytest.mark.redis
 
@@ -143,7 +145,7 @@ def test_make_limiter_redis_needs_a_url() -> None:
 
 
 def test_importing_lp_toolbelt_does_not_import_redis() -> None:
-    code = "import sys, lp_toolbelt, lp_toolbelt.redis_cache; print('redis' in sys.modules)"
+    code = "import sys, lp_toolbelt, lp_toolbelt.redis; print('redis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False"
 

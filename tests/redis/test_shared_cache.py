@@ -19,8 +19,8 @@ require_redis_package()
 
 import redis.asyncio as aioredis  # noqa: E402
 
-from lp_toolbelt.redis_cache import SharedCache, SharedSingleFlightCache  # noqa: E402
-from lp_toolbelt.transport.redis_limiter import RedisRateLimiter  # noqa: E402
+from lp_toolbelt.redis.cache import SharedCache, SharedSingleFlightCache  # noqa: E402
+from lp_toolbelt.redis.limiter import RedisRateLimiter  # noqa: E402
 
 pytestmark = pytest.mark.redis
 

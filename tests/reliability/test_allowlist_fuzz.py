@@ -34,6 +34,8 @@ ENTRIES: tuple[str, ...] = (
     "*.api.test:8443",
 )
 ALLOW = Allowlist(ENTRIES)
+# The account's CSDS answer: its default services' hosts join the allowlist (none of the refused URLs is one).
+CSDS_ANSWER = {"msgHist": "va.msghist.liveperson.net", "sentinel": "va.sentinel.liveperson.net"}
 
 
 # ------------------------------------------------------------------------------------------------ the reference
@@ -256,6 +258,7 @@ async def test_refused_url_opens_no_connection(text: str) -> None:
     async with aiohttp.ClientSession(trace_configs=[counter.trace]) as session:
         config = ToolbeltConfig(account_id="1", allowlist=ENTRIES, secrets={}, secrets_file=None)
         async with Toolbelt(config, session=session) as tb:
+            tb.csds_cache.set("1", CSDS_ANSWER, 600)  # the account's services: decided without I/O
             with pytest.raises(ToolbeltError) as info:
                 await tb.http_client().get(text)
     assert isinstance(info.value, ForbiddenHostError)

@@ -67,7 +67,9 @@ def _sdes() -> list[dict[str, Any]]:
 
 def _sf(tb: Toolbelt) -> Any:
     login = f"http://{tb.config.csds_domain}"  # the emulator
-    return tb.sf_client().connect_to_salesforce(login_url=login, access_token=SALESFORCE_ACCESS_TOKEN)
+    return tb.sf_client().connect_to_salesforce(
+        login_url=login, access_token=SALESFORCE_ACCESS_TOKEN, instance_url=login
+    )
 
 
 SITES: tuple[Site, ...] = (

@@ -236,6 +236,7 @@ async def _sf_refresh_refused(tb: Toolbelt, emu: Emulator) -> None:
         refresh_token=SECRET["sf_refresh"],
         client_id=org.client_id,
         client_secret=SECRET["sf_client_secret"] + "-wrong",
+        instance_url=str(emu.base_url),
     )
     await con.query("SELECT Id FROM Account")
 

@@ -124,7 +124,7 @@ async def test_every_client_typed_and_working() -> None:
             await ctx.delete_namespace("typing-ns")
 
             con = tb.sf_client().connect_to_salesforce(
-                login_url=str(emu.base_url), access_token=SALESFORCE_ACCESS_TOKEN
+                login_url=str(emu.base_url), access_token=SALESFORCE_ACCESS_TOKEN, instance_url=str(emu.base_url)
             )
             result = await con.query("SELECT Id, Name FROM Account LIMIT 2")
             assert_type(result, dict[str, Any])

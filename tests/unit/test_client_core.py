@@ -8,6 +8,7 @@ import pytest
 from aioresponses import aioresponses
 
 from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltConfig, ToolbeltError
+from lp_toolbelt._constants import OAUTH2_FALLBACK_TTL
 from lp_toolbelt.auth.oauth1 import OAuth1Credentials
 from lp_toolbelt.auth.oauth2 import OAuth2Credentials, parse_token_response, token_request
 from lp_toolbelt.clients.csds import csds_request, parse_csds_response
@@ -40,7 +41,8 @@ def test_csds_request_and_parse() -> None:
         ({"method": "GET", "url": "ftp://a.b/"}, "absolute"),
         ({"method": "GET", "url": "https://a.b/", "json": {}, "data": b"x"}, "not both"),
         ({"method": "GET", "url": "https://a.b/", "params": {"a": object()}}, "query parameter"),
-        ({"method": "GET", "url": "https://a.b/", "params": [("a", "b")]}, "mapping"),
+        ({"method": "GET", "url": "https://a.b/", "params": "a=b"}, "mapping"),
+        ({"method": "GET", "url": "https://a.b/", "params": [("a", "b", "c")]}, "pairs"),
     ],
 )
 def test_build_request_refuses_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
@@ -51,8 +53,8 @@ def test_build_request_refuses_bad_arguments(kwargs: dict[str, Any], message: st
 def test_build_request_params() -> None:
     req = build_request("post", "https://a.b/x", params={"n": 1, "f": True}, json={"a": 1})
     assert req.method == "POST"
-    assert req.params == {"n": "1", "f": "true"}
-    assert req.has_json
+    assert req.url.raw_query_string == "n=1&f=true"
+    assert req.json == {"a": 1}
 
 
 def test_parse_credentials() -> None:
@@ -74,8 +76,12 @@ def test_token_request_and_parse() -> None:
     assert req.retry_safe is True
     header, ttl = parse_token_response({"access_token": "t", "token_type": "Bearer", "expires_in": "3600"})
     assert (header, ttl) == ("Bearer t", 3540.0)
-    assert parse_token_response({"access_token": "t", "expires_in": 30})[1] == 0.0
-    bad_payloads: list[object] = [{}, {"access_token": ""}, {"access_token": "t", "expires_in": "soon"}, []]
+    assert parse_token_response({"access_token": "t", "expires_in": 30})[1] == 15.0  # half a short lifetime
+    # Without a usable expires_in the token is still kept a short, documented time (not fetched on every call).
+    for unusable in ("soon", None, 0, -5, "nan"):
+        assert parse_token_response({"access_token": "t", "expires_in": unusable})[1] == OAUTH2_FALLBACK_TTL
+    assert parse_token_response({"access_token": "t"})[1] == OAUTH2_FALLBACK_TTL
+    bad_payloads: list[object] = [{}, {"access_token": ""}, {"access_token": "t", "token_type": 5}, []]
     for bad in bad_payloads:
         with pytest.raises(ValueError):
             parse_token_response(bad)

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from lp_toolbelt import ErrorCodes, ToolbeltConfig, ToolbeltError
-from lp_toolbelt._constants import DEFAULT_ALLOWLIST
 from lp_toolbelt.errors import ConfigurationError, InvalidArgumentError, NotFoundError
 
 
@@ -15,7 +14,8 @@ def test_defaults() -> None:
     assert cfg.csds_domain == "api.liveperson.net"
     assert cfg.scheme == "https"
     assert cfg.rate_limit == 20.0
-    assert cfg.allowlist == DEFAULT_ALLOWLIST
+    assert cfg.allowlist == ()  # extra entries only: LivePerson's default comes from CSDS (by service)
+    assert cfg.enforce_allowlist is True
     assert cfg.timeout == 30.0
     assert cfg.max_retries == 3
 
@@ -40,7 +40,7 @@ def test_from_env_reads_function_variables(tmp_path: Path) -> None:
     assert ToolbeltConfig.from_env({"X_LIVEPERSON_BRAND_ID": "222"}).account_id == "222"
     assert ToolbeltConfig.from_env(env, account_id="333").account_id == "333"
     extended = ToolbeltConfig.from_env({"LP_TOOLBELT_ALLOWLIST": "127.0.0.1:9000, *.crm.test"})
-    assert extended.allowlist == (*DEFAULT_ALLOWLIST, "127.0.0.1:9000", "*.crm.test")
+    assert extended.allowlist == ("127.0.0.1:9000", "*.crm.test")
 
 
 def test_frozen() -> None:

@@ -121,13 +121,8 @@ def test_path_segment_encodes_everything_that_changes_the_target(raw: str, encod
 
 def test_request_builders_follow_the_wire_contract() -> None:
     create = create_namespace_request(BASE, ACC, "orders", 3600)
-    assert (create.method, str(create.url), create.params, create.json) == (
-        "POST",
-        ROOT,
-        {"ttlSecond": "3600"},
-        {"name": "orders"},
-    )
-    assert create_namespace_request(BASE, ACC, "orders", None).params is None
+    assert (create.method, str(create.url), create.json) == ("POST", ROOT + "?ttlSecond=3600", {"name": "orders"})
+    assert str(create_namespace_request(BASE, ACC, "orders", None).url) == ROOT
     assert KEY not in repr(create)
 
     expected = [
@@ -483,6 +478,7 @@ async def test_deadline_covers_the_attempts(ctx: ContextServiceClient, clock: Fa
 async def test_client_side_forbidden_host_maps_to_authorization_invalid(clock: FakeClock) -> None:
     config = ToolbeltConfig(account_id=ACC, context_domain="z2.context.liveperson.net", secrets_file=None)
     async with Toolbelt(config, limiter=CountingLimiter(), clock=clock, sleep=clock.sleep) as tb:
+        tb.csds_cache.set(ACC, {"msgHist": "va.msghist.liveperson.net"}, 600)  # the account's CSDS answer, known
         with aioresponses() as m:
             with pytest.raises(ToolbeltError) as info:
                 await tb.context_service_client(KEY).get_list_of_namespaces()

@@ -57,7 +57,7 @@ async def tb() -> AsyncIterator[Toolbelt]:
 @pytest.fixture
 def con(tb: Toolbelt) -> SalesforceConnection:
     return tb.sf_client().connect_to_salesforce(
-        login_url=LOGIN, access_token=ACCESS, refresh_token=REFRESH, instance_url=INSTANCE
+        login_url=LOGIN, access_token=ACCESS, refresh_token=REFRESH, instance_url=INSTANCE, client_id="cid"
     )
 
 
@@ -117,7 +117,7 @@ def page(records: list[dict[str, Any]], next_url: str | None = None) -> dict[str
     ],
 )
 def test_connect_refuses_bad_arguments(tb: Toolbelt, overrides: dict[str, Any]) -> None:
-    kwargs: dict[str, Any] = {"login_url": LOGIN, "access_token": ACCESS, "refresh_token": REFRESH}
+    kwargs: dict[str, Any] = {"login_url": LOGIN, "access_token": ACCESS, "refresh_token": REFRESH, "client_id": "cid"}
     kwargs.update(overrides)
     with pytest.raises(InvalidArgumentError) as info:
         tb.sf_client().connect_to_salesforce(**kwargs)
@@ -127,10 +127,12 @@ def test_connect_refuses_bad_arguments(tb: Toolbelt, overrides: dict[str, Any]) 
 
 def test_connection_defaults_and_repr(tb: Toolbelt) -> None:
     con = tb.sf_client().connect_to_salesforce(
-        login_url=LOGIN + "/", access_token=ACCESS, refresh_token=REFRESH, client_secret=SECRET
+        login_url=LOGIN + "/", access_token=ACCESS, refresh_token=REFRESH, client_id="cid", client_secret=SECRET
     )
-    assert con.instance_url == LOGIN  # defaults to the login URL, trailing slash dropped
+    assert con.instance_url is None  # learnt from the token refresh's instance_url, never the login host by default
     assert con.api_version == "v60.0"
+    explicit = tb.sf_client().connect_to_salesforce(login_url=LOGIN, access_token=ACCESS, instance_url=LOGIN + "/")
+    assert explicit.instance_url == LOGIN  # the caller said so; trailing slash dropped
     for text in (repr(con), repr(tb.sf_client()), repr(con.sobject("Account")), repr(BearerMiddleware(ACCESS))):
         for secret in SECRETS:
             assert secret not in text
@@ -433,7 +435,10 @@ async def test_non_json_success_is_a_format_error(con: SalesforceConnection) -> 
 
 
 async def test_hosts_outside_the_allowlist_are_refused(tb: Toolbelt) -> None:
-    con = tb.sf_client().connect_to_salesforce(login_url="https://login.salesforce.com", access_token=ACCESS)
+    con = tb.sf_client().connect_to_salesforce(
+        login_url="https://login.salesforce.com", access_token=ACCESS, instance_url="https://na1.salesforce.com"
+    )
+    tb.csds_cache.set("1", {"msgHist": "va.msghist.liveperson.net"}, 600)  # the account's CSDS answer, known
     with aioresponses() as m:
         with pytest.raises(ForbiddenHostError):
             await con.query("SELECT Id FROM Account")

@@ -1,7 +1,6 @@
 """Caches shared through Redis: N worker processes make one CSDS fetch and one OAuth2 token fetch per TTL, not N.
 
-Needs the extra ``lp-toolbelt[redis]``; ``redis`` is imported only when a :class:`SharedCache` is built (the Toolbelt
-builds one when ``rate_limit_backend="redis"``), so importing this module does not import ``redis``.
+Needs the extra ``lp-toolbelt[redis]``; the Toolbelt imports this module only when ``rate_limit_backend="redis"``.
 
 Layers, nearest first: the in-process :class:`~lp_toolbelt._singleflight.SingleFlightCache` (one flight per key and
 process), then Redis (a value written with its TTL, read back with the TTL it has left), then one fetch across all
@@ -17,27 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from . import _constants as C
-from ._singleflight import SingleFlightCache
-from .config import ToolbeltConfig
+from redis.asyncio import Redis
 
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
+from .. import _constants as C
+from .._singleflight import SingleFlightCache
+from .connection import REDIS_UNAVAILABLE, RedisHealth, connect_redis
 
-__all__ = ["SharedCache", "SharedSingleFlightCache", "make_shared_cache", "shared_csds_cache", "shared_token_cache"]
-
-logger = logging.getLogger("lp_toolbelt.redis")
+__all__ = ["NOTHING", "SharedCache", "SharedSingleFlightCache"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-_NOTHING: Any = object()  # "no stale value": compares unequal to everything
+NOTHING: Any = object()  # "no stale value": compares unequal to everything
 _POLL_MIN = 0.01
 _POLL_MAX = 0.2
 
@@ -89,8 +84,6 @@ class SharedCache:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        from .transport.redis_limiter import REDIS_UNAVAILABLE, RedisHealth, connect_redis
-
         if (url is None) == (client is None):
             raise ValueError("pass exactly one of url and client")
         if lock_ttl <= 0:
@@ -100,7 +93,6 @@ class SharedCache:
         self.health = RedisHealth("shared cache", retry_interval=retry_interval, clock=clock)
         self.fetches = 0  # fetches this process ran (with Redis up: on behalf of every process)
         self.hits = 0  # values found in Redis
-        self._unavailable = REDIS_UNAVAILABLE
         self._op_timeout = op_timeout
         self._clock = clock
         self._sleep = sleep
@@ -117,7 +109,7 @@ class SharedCache:
         try:
             async with asyncio.timeout(self._op_timeout):
                 result = await op()
-        except self._unavailable as err:
+        except REDIS_UNAVAILABLE as err:
             raise _Unavailable(type(err).__name__) from err
         self.health.ok()
         return result
@@ -172,7 +164,7 @@ class SharedCache:
         key: str,
         fetch: Callable[[], Awaitable[tuple[V, float]]],
         *,
-        stale: Any = _NOTHING,
+        stale: Any = NOTHING,
         decode: Callable[[Any], V] = _identity,
     ) -> tuple[V, float]:
         """The value in Redis with its remaining TTL, or the result of the one fetch running across processes.
@@ -272,7 +264,7 @@ class SharedSingleFlightCache(SingleFlightCache[K, V]):
             result = await self.shared.get_or_fetch(
                 self.shared.key(self.namespace, self._key(key)),
                 fetch,
-                stale=self._stale.get(key, _NOTHING),
+                stale=self._stale.get(key, NOTHING),
                 decode=self._decode,
             )
             self._stale.pop(key, None)
@@ -287,46 +279,3 @@ class SharedSingleFlightCache(SingleFlightCache[K, V]):
             if value is not None:
                 self._stale[item] = value
         super().invalidate(key)
-
-
-# -- Toolbelt wiring ------------------------------------------------------------------------------------------
-
-
-def make_shared_cache(config: ToolbeltConfig) -> SharedCache | None:
-    """The Redis layer a config asks for: with ``rate_limit_backend="redis"`` and a ``redis_url``; else ``None``."""
-    if config.rate_limit_backend != "redis" or not config.redis_url:
-        return None
-    return SharedCache(config.redis_url)
-
-
-def _csds_value(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ValueError("not a CSDS map")
-    return value
-
-
-def _token_value(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("not an authorization header")
-    return value
-
-
-def shared_csds_cache(
-    shared: SharedCache | None, config: ToolbeltConfig, clock: Callable[[], float] = time.monotonic
-) -> SingleFlightCache[str, dict[str, str]]:
-    """The Toolbelt's CSDS cache: in-process only, or in front of Redis (keyed by account and CSDS host)."""
-    if shared is None:
-        return SingleFlightCache(clock)
-    namespace = f"{config.account_id or '_'}:csds:{config.csds_domain}"
-    return SharedSingleFlightCache(shared, namespace, decode=_csds_value, clock=clock)
-
-
-def shared_token_cache(
-    shared: SharedCache | None, config: ToolbeltConfig, clock: Callable[[], float] = time.monotonic
-) -> SingleFlightCache[tuple[str, str], str]:
-    """The Toolbelt's OAuth2 token cache: in-process only, or in front of Redis (keyed by account, CSDS host,
-    secret name and client id)."""
-    if shared is None:
-        return SingleFlightCache(clock)
-    namespace = f"{config.account_id or '_'}:token:{config.csds_domain}"
-    return SharedSingleFlightCache(shared, namespace, decode=_token_value, clock=clock)
