@@ -102,8 +102,11 @@ class EmulatorSecretStore:
 def emulator_toolbelt(emulator: Emulator, **overrides: Any) -> Toolbelt:
     """A Toolbelt pointed at a started ``emulator`` whose secrets are the emulator's own (``EmulatorSecretStore``).
 
-    ``overrides`` are ``ToolbeltConfig`` fields (e.g. ``timeout=5``); passing ``secrets=`` keeps an in-memory copy
-    instead of the shared store. Use it as ``async with emulator_toolbelt(emu) as tb:``.
+    Its allowlist is the emulator's (LivePerson's defaults + the seed's whitelist) plus every name of the emulator
+    itself (``127.0.0.1:PORT``, ``localhost:PORT``), so a secret that points at it — the demo seed's Salesforce
+    ``loginUrl`` — is let through. ``overrides`` are ``ToolbeltConfig`` fields (e.g. ``timeout=5``); passing
+    ``secrets=`` keeps an in-memory copy instead of the shared store. Use it as
+    ``async with emulator_toolbelt(emu) as tb:``.
 
     Example::
 
@@ -111,6 +114,8 @@ def emulator_toolbelt(emulator: Emulator, **overrides: Any) -> Toolbelt:
             resp = await tb.lp_client()("accountConfigReadOnly", f"/api/account/{emu.state.account_id}/...")
     """
     share_secrets = "secrets" not in overrides
+    if "allowlist" not in overrides:
+        overrides["allowlist"] = (*emulator.config(secrets={}).allowlist, *emulator.own_hosts)
     toolbelt = Toolbelt(emulator.config(**overrides))
     if share_secrets:
         toolbelt.secret_store = EmulatorSecretStore(emulator.state)
