@@ -31,7 +31,6 @@ from lp_toolbelt.emulator.state import (
     DEFAULT_SWIFT_KEY,
     DEFAULT_SWIFT_USER,
     SALESFORCE_ACCESS_TOKEN,
-    SALESFORCE_REFRESH_TOKEN,
 )
 from lp_toolbelt.local import emulator_toolbelt
 from lp_toolbelt.toolbelt import Toolbelt
@@ -246,16 +245,9 @@ async def step_salesforce(demo: Demo) -> str:
     """examples/salesforce_query.py with small pages and an expired token: pages followed, token refreshed."""
     handler = example_handler("salesforce_query")
     state = demo.emulator.state
-    state.secrets.setdefault(
-        SALESFORCE_SECRET,
-        {
-            "loginUrl": str(demo.emulator.base_url),  # the emulator plays Salesforce too
-            "instanceUrl": str(demo.emulator.base_url),
-            "accessToken": SALESFORCE_ACCESS_TOKEN,
-            "refreshToken": SALESFORCE_REFRESH_TOKEN,
-            "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
-        },
-    )
+    # The demo seed has the secret: loginUrl "${EMULATOR_URL}" (the emulator plays Salesforce too), resolved at start.
+    check(state.secrets[SALESFORCE_SECRET]["loginUrl"] == str(demo.emulator.base_url), "the seed's loginUrl")
+    check(state.secrets[SALESFORCE_SECRET]["accessToken"] == SALESFORCE_ACCESS_TOKEN, "the seed's access token")
     state.salesforce.page_size = 2  # small pages, so the query has pages to follow
     state.salesforce.expire_access_tokens()  # and an expired token, so the client refreshes it
     limit = 5

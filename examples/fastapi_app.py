@@ -1,6 +1,6 @@
 """Embedding: a FastAPI app sharing one Toolbelt across all its requests, opened and closed by ``lifespan``.
 
-Needs the optional extra: ``pip install 'lp-toolbelt[fastapi]'`` (plus an ASGI server such as uvicorn to serve it).
+Needs the optional extra ``pip install 'lp-toolbelt[fastapi]'`` (FastAPI, and uvicorn to serve it).
 Route handlers get the Toolbelt through a dependency; toolbelt errors become JSON answers with the toolbelt's code.
 
 Run it (config from the environment, e.g. the lines ``lp-toolbelt emulator`` prints)::

@@ -11,7 +11,23 @@ Example::
 
 from .config import ToolbeltConfig
 from .enums import ConversationContentTypes, LpServices, SDETypes
-from .errors import ErrorCodes, ToolbeltError
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ErrorCodes,
+    ForbiddenHostError,
+    HttpStatusError,
+    InvalidArgumentError,
+    NotFoundError,
+    RateLimitedError,
+    ReplaceFilesError,
+    RequestTimeoutError,
+    ResponseFormatError,
+    SalesforceAuthError,
+    SalesforceError,
+    ToolbeltError,
+    TransportError,
+)
 from .models.context import Namespace
 from .models.conversation import Conversation, KeywordScanResult, MessageRecord
 from .models.sde import ConversationSDEs, SDEEvent
@@ -22,20 +38,33 @@ from .transport.response import HttpResponse
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
     "Conversation",
     "ConversationContentTypes",
     "ConversationSDEs",
     "ErrorCodes",
+    "ForbiddenHostError",
     "HttpResponse",
+    "HttpStatusError",
+    "InvalidArgumentError",
     "KeywordScanResult",
     "LpServices",
     "MessageRecord",
     "Namespace",
+    "NotFoundError",
+    "RateLimitedError",
+    "ReplaceFilesError",
+    "RequestTimeoutError",
+    "ResponseFormatError",
     "SDEEvent",
     "SDETypes",
+    "SalesforceAuthError",
+    "SalesforceError",
     "SecretEntry",
     "Toolbelt",
     "ToolbeltConfig",
     "ToolbeltError",
+    "TransportError",
     "__version__",
 ]

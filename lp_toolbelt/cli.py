@@ -6,12 +6,14 @@ Commands::
     lp-toolbelt invoke MODULE:FUNCTION [--payload event.json] [--local | --live] [--settings PATH]
     lp-toolbelt secrets list|get KEY|set KEY VALUE [--settings PATH]
 
-``invoke`` runs a handler ``async def handler(toolbelt, payload) -> Any`` and prints its result as JSON. MODULE is
-a dotted module name (``examples.secrets_and_lp``) or a file (``examples/secrets_and_lp.py``), resolved from the
-current directory like ``python -m``. ``--local`` (the default) starts an emulator in-process, seeded from
-``--settings`` or ``functions/settings.json`` (or the packaged demo seed when there is none); it never writes to
-that file. ``--live`` uses ``ToolbeltConfig.from_env()`` (``BRAND_ID``, ``X_LIVEPERSON_CSDS_DOMAIN``, ...). A
-``ToolbeltError`` prints its code and message and exits 1.
+``invoke`` runs a handler ``async def handler(toolbelt, payload) -> Any`` and prints its result as JSON (by the
+rule of :func:`to_jsonable`: a result that is not JSON is an error, never its ``str()``). MODULE is a dotted module
+name (``examples.secrets_and_lp``), imported from the current directory like ``python -m``, or a ``.py`` file
+(``examples/secrets_and_lp.py``), loaded from its path (``secrets.py`` is never the standard library's).
+``--local`` (the default) starts an emulator in-process, seeded from ``--settings`` or ``functions/settings.json``
+(or the packaged demo seed when there is none); it never writes to that file. ``--live`` uses
+``ToolbeltConfig.from_env()`` (``BRAND_ID``, ``X_LIVEPERSON_CSDS_DOMAIN``, ...). A ``ToolbeltError`` prints its code
+and message and exits 1; so does a malformed settings file, in both modes (:func:`check_settings_file`).
 
 Example::
 
@@ -23,49 +25,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import dataclasses
-import importlib
-import importlib.util
 import inspect
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TextIO
-
-from pydantic import BaseModel
 
 from . import __version__
 from . import _constants as C
+from ._cli_io import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, Handler, load_handler, to_jsonable
 from .clients.secrets import decode_secret_value
 from .config import ToolbeltConfig
 from .errors import ErrorCodes, ToolbeltError
-from .transport.response import HttpResponse
+from .secrets_store.rule import check_secret_update, parse_json, validate_secret_key, well_formed
 
-__all__ = ["CliError", "build_parser", "load_handler", "main", "mask_secret", "to_jsonable"]
+__all__ = ["CliError", "build_parser", "check_settings_file", "load_handler", "main", "mask_secret", "to_jsonable"]
 
 PROG = "lp-toolbelt"
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 STDIN = "-"
 MASK = "***"
-
-Handler = Callable[[Any, Any], Any]
-"""``handler(toolbelt, payload)``, async (or a plain function)."""
-
-
-class CliError(Exception):
-    """A failure the CLI reports as one line on stderr, exiting with ``exit_code``."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 # ---------------------------------------------------------------------------------------------------- parser
@@ -102,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     invoke = commands.add_parser(
         "invoke",
         help="run a handler against the emulator (default) or the real platform",
-        description="Run `async def handler(toolbelt, payload)` and print its result as JSON.",
+        description="Run `async def handler(toolbelt, payload)` and print its result as JSON. A result must be "
+        "JSON (dicts, lists, strings, numbers, booleans, None); pydantic models, HttpResponse, bytes, dataclasses, "
+        "dates, sets, Path and UUID are converted; anything else is an error (exit status 1).",
     )
     invoke.add_argument("target", metavar="MODULE:FUNCTION", help="e.g. examples/secrets_and_lp.py:handler")
     invoke.add_argument("--payload", metavar="PATH", help="a JSON file with the payload ('-' = stdin; default {})")
@@ -187,59 +171,6 @@ def _emulator(forward: list[str], args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------- invoke
-def _import_module(spec: str, cwd: Path) -> ModuleType:
-    if str(cwd) not in sys.path:
-        sys.path.insert(0, str(cwd))  # like `python -m`: the project's own packages import
-    if not (spec.endswith(".py") or "/" in spec or os.sep in spec):
-        return importlib.import_module(spec)
-    path = (cwd / spec).resolve()
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {spec}")
-    # A file inside a package under cwd is imported by its dotted name, so it is the same module its siblings see.
-    try:
-        parts = path.relative_to(cwd).with_suffix("").parts
-    except ValueError:
-        parts = ()
-    if parts and all((cwd.joinpath(*parts[:i]) / "__init__.py").is_file() for i in range(1, len(parts))):
-        return importlib.import_module(".".join(parts))
-    name = f"_lp_toolbelt_handler_{path.stem}"
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    if module_spec is None or module_spec.loader is None:
-        raise ImportError(f"cannot load {spec}")
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module
-    module_spec.loader.exec_module(module)
-    return module
-
-
-def load_handler(target: str, cwd: Path | None = None) -> Handler:
-    """The callable named by ``MODULE:FUNCTION`` (MODULE dotted or a ``.py`` path relative to ``cwd``).
-
-    Raises :class:`CliError` (exit status 2) when it cannot be found.
-
-    Example::
-
-        handler = load_handler("examples/secrets_and_lp.py:handler")
-    """
-    module_name, sep, attr = target.rpartition(":")
-    if not sep or not module_name or not attr:
-        raise CliError(f"expected MODULE:FUNCTION, got {target!r}", EXIT_USAGE)
-    base = (cwd if cwd is not None else Path.cwd()).resolve()
-    try:
-        obj: Any = _import_module(module_name, base)
-    except (ImportError, FileNotFoundError) as err:
-        raise CliError(f"cannot import {module_name!r}: {type(err).__name__}: {err}", EXIT_USAGE) from err
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError as err:
-            raise CliError(f"{module_name!r} has no attribute {attr!r}", EXIT_USAGE) from err
-    if not callable(obj):
-        raise CliError(f"{target!r} is not callable", EXIT_USAGE)
-    handler: Handler = obj
-    return handler
-
-
 def _read_payload(source: str | None) -> Any:
     if source is None:
         return {}
@@ -251,41 +182,6 @@ def _read_payload(source: str | None) -> Any:
         return json.loads(text)
     except ValueError as err:
         raise CliError(f"the payload is not valid JSON: {err}", EXIT_USAGE) from err
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, HttpResponse):
-        try:
-            body: Any = value.json()
-        except (ToolbeltError, ValueError):
-            body = value.text()
-        return {"status": value.status, "body": body}
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return {"base64": base64.b64encode(value).decode("ascii")}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=repr)
-    if isinstance(value, Path):
-        return str(value)
-    return repr(value)
-
-
-def to_jsonable(value: Any) -> Any:
-    """``value`` as plain JSON data: pydantic models by alias (the Node names), responses as status + body.
-
-    Example::
-
-        print(json.dumps(to_jsonable(result), indent=2))
-    """
-    return json.loads(json.dumps(value, default=_json_default))
 
 
 async def _call(handler: Handler, toolbelt: Any, payload: Any) -> Any:
@@ -309,17 +205,46 @@ def _local_seed(settings: Path | None) -> _LocalSeed:
         return _LocalSeed(None, "the demo seed")
     if not path.is_file():
         raise CliError(f"no such settings file: {path}", EXIT_USAGE)
+    check_settings_file(path, "invoke")
     try:
         return _LocalSeed(emulator_seed(path), str(path))
     except (OSError, ValueError) as err:
-        raise CliError(f"cannot use {path} as the emulator's seed: {err}", EXIT_USAGE) from err
+        raise _cli_error("invoke", ErrorCodes.SECRET_OP_FAILED, f"cannot use {path}: {type(err).__name__}") from err
+
+
+def check_settings_file(path: Path, command: str) -> None:
+    """Refuse a settings file that is not a LivePerson Functions CLI settings.json.
+
+    ``invoke --local``, ``invoke --live`` and ``secrets`` report it alike: ``error: <secret.op-failed>:
+    lp-toolbelt <command>: <path> is not valid JSON: line N`` (or what is wrong with its shape), exit status 1.
+    An absent file is an empty one.
+
+    Example::
+
+        check_settings_file(Path("functions/settings.json"), "invoke")
+    """
+    from .secrets_store.file import SettingsFile, SettingsFormatError
+
+    try:
+        SettingsFile(path).load()
+    except SettingsFormatError as err:
+        raise _cli_error(command, ErrorCodes.SECRET_OP_FAILED, str(err)) from err
+    except OSError as err:
+        raise _cli_error(command, ErrorCodes.SECRET_OP_FAILED, f"cannot access {path}: {err.strerror}") from err
+
+
+def _cli_error(command: str, code: str, message: str) -> ToolbeltError:
+    return ToolbeltError(f"{PROG} {command}", code, message)
 
 
 async def _run_invoke(handler: Handler, payload: Any, args: argparse.Namespace, local: _LocalSeed | None) -> Any:
     from .toolbelt import Toolbelt
 
     if local is None:  # --live
-        async with Toolbelt(ToolbeltConfig.from_env()) as toolbelt:
+        config = ToolbeltConfig.from_env()
+        if config.secrets_file is not None:
+            check_settings_file(config.secrets_file, "invoke")
+        async with Toolbelt(config) as toolbelt:
             return await _call(handler, toolbelt, payload)
 
     from .emulator import DEFAULT_ACCOUNT_ID
@@ -344,7 +269,7 @@ def _invoke(args: argparse.Namespace) -> int:
         traceback.print_exc()
         print(f"{PROG} invoke: the handler raised an unexpected exception (above)", file=sys.stderr)
         return EXIT_FAILED
-    print(json.dumps(to_jsonable(result), indent=2, ensure_ascii=False))
+    print(well_formed(json.dumps(to_jsonable(result), indent=2, ensure_ascii=False)))
     return EXIT_OK
 
 
@@ -364,17 +289,11 @@ def mask_secret(value: Any) -> str:
     return MASK
 
 
-def _secret_error(code: str, message: str) -> ToolbeltError:
-    return ToolbeltError("lp-toolbelt secrets", code, message)
-
-
 def _check_key(key: str) -> str:
-    from .clients.secrets import validate_secret_key
-
     try:
         return validate_secret_key(key)
     except ToolbeltError as err:
-        raise _secret_error(err.code, err.message) from err
+        raise _cli_error("secrets", err.code, err.message) from err
 
 
 def _read_value(raw: str, as_string: bool) -> Any:
@@ -384,6 +303,10 @@ def _read_value(raw: str, as_string: bool) -> Any:
     if as_string:
         return text
     try:
+        return parse_json(text)
+    except ValueError:
+        pass
+    try:  # JSON but for NaN / Infinity: handed to the secret rule, which refuses it (not silently stored as text)
         return json.loads(text)
     except ValueError:
         return text
@@ -397,19 +320,14 @@ def _secrets(args: argparse.Namespace, out: TextIO) -> int:
     settings = SettingsFile(path)
     try:
         if args.action == "set":
-            key = _check_key(args.key)
-            if key.startswith(C.SYSTEM_SECRET_PREFIX):
-                raise _secret_error(ErrorCodes.SECRET_FORBIDDEN, f"system secret {key!r} cannot be set")
             value = _read_value(args.value, args.string)
-            size = len(json.dumps(value))
-            if size > C.SECRET_VALUE_MAX_CHARS:
-                raise _secret_error(
-                    ErrorCodes.SECRET_INVALID_FORMAT,
-                    f"the serialized value has {size} characters, more than {C.SECRET_VALUE_MAX_CHARS}",
-                )
-            existed = key in settings.secrets()
-            settings.set(key, value, create=True)
-            print(f"{'updated' if existed else 'created'} secret {key!r} in {path}", file=out)
+            try:  # the rule SecretClient.update_secret applies, creation aside
+                canonical = check_secret_update(args.key, value)
+            except ToolbeltError as err:
+                raise _cli_error("secrets", err.code, err.message) from err
+            existed = args.key in settings.secrets()
+            settings.set(args.key, json.loads(canonical), create=True)
+            print(f"{'updated' if existed else 'created'} secret {args.key!r} in {path}", file=out)
             return EXIT_OK
         if not path.is_file():
             raise CliError(f"no such settings file: {path} (create one with `{PROG} secrets set KEY VALUE`)")
@@ -418,7 +336,7 @@ def _secrets(args: argparse.Namespace, out: TextIO) -> int:
             key = _check_key(args.key)
             if key not in secrets:
                 raise SecretMissing(key)
-            print(json.dumps(decode_secret_value(secrets[key]), indent=2, ensure_ascii=False), file=out)
+            print(well_formed(json.dumps(decode_secret_value(secrets[key]), indent=2, ensure_ascii=False)), file=out)
             return EXIT_OK
         width = max((len(key) for key in secrets), default=0)
         for key, value in secrets.items():
@@ -426,11 +344,12 @@ def _secrets(args: argparse.Namespace, out: TextIO) -> int:
         print(f"# {len(secrets)} secret{'s' if len(secrets) != 1 else ''} in {path}", file=out)
         return EXIT_OK
     except SecretMissing as err:
-        raise _secret_error(ErrorCodes.SECRET_NOT_FOUND, f"secret {args.key!r} does not exist in {path}") from err
+        message = f"secret {args.key!r} does not exist in {path}"
+        raise _cli_error("secrets", ErrorCodes.SECRET_NOT_FOUND, message) from err
     except SettingsFormatError as err:
-        raise _secret_error(ErrorCodes.SECRET_OP_FAILED, str(err)) from err
+        raise _cli_error("secrets", ErrorCodes.SECRET_OP_FAILED, str(err)) from err
     except OSError as err:
-        raise _secret_error(ErrorCodes.SECRET_OP_FAILED, f"cannot access {path}: {err.strerror}") from err
+        raise _cli_error("secrets", ErrorCodes.SECRET_OP_FAILED, f"cannot access {path}: {err.strerror}") from err
 
 
 if __name__ == "__main__":

@@ -121,9 +121,10 @@ class ToolbeltConfig(BaseModel):
         """
         source = os.environ if env is None else env
         values: dict[str, Any] = {}
-        account = source.get("BRAND_ID") or source.get("X_LIVEPERSON_BRAND_ID")
-        if account:
-            values["account_id"] = account
+        origins: dict[str, str] = {}  # field -> the variable it was read from, for error messages
+        account_var = next((var for var in ("BRAND_ID", "X_LIVEPERSON_BRAND_ID") if source.get(var)), None)
+        if account_var:
+            values["account_id"], origins["account_id"] = source[account_var], account_var
         mapping = {
             "X_LIVEPERSON_CSDS_DOMAIN": "csds_domain",
             "LP_TOOLBELT_SCHEME": "scheme",
@@ -138,20 +139,28 @@ class ToolbeltConfig(BaseModel):
         }
         for var, field in mapping.items():
             if source.get(var):
-                values[field] = source[var]
+                values[field], origins[field] = source[var], var
         extra_allow = source.get("LP_TOOLBELT_ALLOWLIST")
         if extra_allow:
             values["allowlist"] = tuple(p.strip() for p in extra_allow.split(",") if p.strip())
+            origins["allowlist"] = "LP_TOOLBELT_ALLOWLIST"
         zone = source.get("CONTEXT_SERVICE_ENVIRONMENT", "").strip()
         if zone and "context_domain" not in values:
             values["context_domain"] = context_zone_host(zone)
-        uuid = source.get("X_LIVEPERSON_FUNCTION_UUID") or source.get("LAMBDA_UUID")
-        if uuid:
-            values["function_uuid"] = uuid
+        uuid_var = next((var for var in ("X_LIVEPERSON_FUNCTION_UUID", "LAMBDA_UUID") if source.get(var)), None)
+        if uuid_var:
+            values["function_uuid"], origins["function_uuid"] = source[uuid_var], uuid_var
         if "redis_url" in values and "rate_limit_backend" not in values:
             values["rate_limit_backend"] = "redis"
         values.update(overrides)
-        return cls(**values)
+        for field in overrides:
+            origins.pop(field, None)
+        try:
+            return cls(**values)
+        except ConfigurationError as err:
+            if not isinstance(err.__cause__, ValidationError) or not origins:
+                raise
+            raise _config_error(err.__cause__, origins) from err.__cause__
 
     def require_account(self, component: str) -> str:
         """The account id, or a ConfigurationError naming the component that needed it."""
@@ -181,10 +190,14 @@ def context_zone_host(zone: str) -> str:
     return f"{name}.context.liveperson.net"
 
 
-def _config_error(err: ValidationError) -> ConfigurationError:
-    # include_input=False: a bad value may be a secret; only locations and reasons are reported.
+def _config_error(err: ValidationError, origins: Mapping[str, str] | None = None) -> ConfigurationError:
+    # include_input=False: a bad value may be a secret; only locations and reasons are reported. A field read from
+    # the environment is named with its variable: "rate_limit (environment variable LP_TOOLBELT_RATE_LIMIT): ...".
     parts = []
     for item in err.errors(include_input=False, include_url=False):
         loc = ".".join(str(p) for p in item["loc"]) or "config"
+        origin = (origins or {}).get(str(item["loc"][0])) if item["loc"] else None
+        if origin:
+            loc = f"{loc} (environment variable {origin})"
         parts.append(f"{loc}: {item['msg']}")
     return ConfigurationError("ToolbeltConfig", ErrorCodes.CONFIG_INVALID, "invalid configuration: " + "; ".join(parts))

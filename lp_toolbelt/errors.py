@@ -281,14 +281,17 @@ class ReplaceFilesError(ToolbeltError):
 
     @property
     def replaced(self) -> list[str]:
+        """The paths that were replaced, in transcript order."""
         return list(self.details.get("replaced", []))
 
     @property
     def failed(self) -> list[str]:
+        """The paths that could not be replaced, in transcript order."""
         return list(self.details.get("failed", []))
 
     @property
     def reasons(self) -> dict[str, str]:
+        """Why each failed path failed."""
         return dict(self.details.get("reasons", {}))
 
 

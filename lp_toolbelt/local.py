@@ -102,14 +102,19 @@ class EmulatorSecretStore:
 def emulator_toolbelt(emulator: Emulator, **overrides: Any) -> Toolbelt:
     """A Toolbelt pointed at a started ``emulator`` whose secrets are the emulator's own (``EmulatorSecretStore``).
 
-    ``overrides`` are ``ToolbeltConfig`` fields (e.g. ``timeout=5``); passing ``secrets=`` keeps an in-memory copy
-    instead of the shared store. Use it as ``async with emulator_toolbelt(emu) as tb:``.
+    Its allowlist is the emulator's (LivePerson's defaults + the seed's whitelist) plus every name of the emulator
+    itself (``127.0.0.1:PORT``, ``localhost:PORT``), so a secret that points at it — the demo seed's Salesforce
+    ``loginUrl`` — is let through. ``overrides`` are ``ToolbeltConfig`` fields (e.g. ``timeout=5``); passing
+    ``secrets=`` keeps an in-memory copy instead of the shared store. Use it as
+    ``async with emulator_toolbelt(emu) as tb:``.
 
     Example::
 
         async with Emulator() as emu, emulator_toolbelt(emu) as tb:
             resp = await tb.lp_client()("accountConfigReadOnly", f"/api/account/{emu.state.account_id}/...")
     """
+    if "allowlist" not in overrides:
+        overrides["allowlist"] = (*emulator.config(secrets={}).allowlist, *emulator.own_hosts)
     store = EmulatorSecretStore(emulator.state) if "secrets" not in overrides else None
     return Toolbelt(emulator.config(**overrides), secret_store=store)
 

@@ -2,8 +2,9 @@
 
 Installed with the package (entry point ``pytest11``) and opt-in safe: it only registers fixtures, imports nothing
 heavy until a test asks for one, and changes nothing for tests that don't. The fixtures are async, so they need
-pytest-asyncio (``pip install lp-toolbelt[dev]`` brings it); in its strict mode mark your tests
-``@pytest.mark.asyncio``.
+pytest-asyncio (``pip install lp-toolbelt[dev]`` brings it). Nothing needs configuring: in pytest-asyncio's strict
+mode (its default) an ``async def`` test that requests one of these fixtures, directly or through another fixture,
+is marked ``@pytest.mark.asyncio`` by the plugin; in auto mode pytest-asyncio does it.
 
 * ``lp_emulator`` — a started :class:`~lp_toolbelt.emulator.Emulator` on a free 127.0.0.1 port, fresh for each
   test, seeded with the packaged demo data (or whatever ``lp_emulator_settings`` returns). Add to it through
@@ -34,17 +35,22 @@ Example (``tests/test_handler.py`` of your project)::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+import inspect
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pluggy
 import pytest
 
 if TYPE_CHECKING:
     from .emulator import Emulator
     from .toolbelt import Toolbelt
 
-__all__ = ["lp_emulator", "lp_emulator_settings", "toolbelt"]
+__all__ = ["lp_emulator", "lp_emulator_settings", "pytest_pycollect_makeitem", "toolbelt"]
+
+ASYNC_FIXTURES = frozenset({"lp_emulator", "toolbelt"})
+"""The plugin's async fixtures: an ``async def`` test that uses one runs under pytest-asyncio in any mode."""
 
 SettingsSource = Path | str | Mapping[str, Any] | None
 """What ``lp_emulator_settings`` may return: a settings.json path, a parsed mapping, or None (the demo seed)."""
@@ -112,3 +118,31 @@ async def toolbelt(lp_emulator: Emulator) -> AsyncIterator[Toolbelt]:
 
     async with emulator_toolbelt(lp_emulator) as tb:
         yield tb
+
+
+# trylast: the innermost wrapper, so the mark is on the item before pytest-asyncio's own wrapper looks for it.
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Generator[None, Any, None]:
+    """Mark ``async def`` tests that use :data:`ASYNC_FIXTURES` ``@pytest.mark.asyncio`` (pytest-asyncio's strict
+    mode runs only marked coroutines; auto mode marks them all anyway). Nothing happens without pytest-asyncio.
+
+    Example (no pytest configuration, no marker)::
+
+        async def test_handler(toolbelt):
+            assert await handler(toolbelt, {}) == {"ok": True}
+    """
+    outcome: pluggy.Result[Any] = yield
+    if not collector.config.pluginmanager.hasplugin("asyncio") or not inspect.iscoroutinefunction(obj):
+        return
+    try:
+        collected = outcome.get_result()
+    except BaseException:  # noqa: BLE001 - pytest reports the collection error itself
+        return
+    items = collected if isinstance(collected, list) else [collected]
+    for item in items:
+        if (
+            isinstance(item, pytest.Function)
+            and item.get_closest_marker("asyncio") is None
+            and ASYNC_FIXTURES.intersection(item.fixturenames)
+        ):
+            item.add_marker(pytest.mark.asyncio)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from typing import Any
 
 from .. import _constants as C
@@ -19,22 +18,9 @@ from .._singleflight import SingleFlightCache
 from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, ToolbeltError
 from ..models.secrets import SecretEntry
 from ..secrets_store.base import SecretMissing, SecretStore
+from ..secrets_store.rule import COMPONENT, check_secret_update, parse_json, validate_secret_key
 
 __all__ = ["SecretClient", "decode_secret_value", "validate_secret_key"]
-
-COMPONENT = "SecretClient"
-_KEY_RE = re.compile(C.SECRET_KEY_PATTERN)
-
-
-def validate_secret_key(key: object) -> str:
-    """The key if it matches ``[A-Za-z0-9_-]{1,100}``; an InvalidArgumentError otherwise."""
-    if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
-        raise InvalidArgumentError(
-            COMPONENT,
-            ErrorCodes.SECRET_INVALID_FORMAT,
-            "secret keys must match [A-Za-z0-9_-]{1,100}",
-        )
-    return key
 
 
 def decode_secret_value(value: Any) -> Any:
@@ -42,14 +28,10 @@ def decode_secret_value(value: Any) -> Any:
     ``{"a": 1}``, ``'42'`` → ``42``); any other string, and any non-string value, comes back as is."""
     if isinstance(value, str):
         try:
-            return json.loads(value, parse_constant=_not_json)
+            return parse_json(value)  # NaN / Infinity: JSON.parse refuses them too
         except ValueError:
             return value
     return value
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")  # NaN / Infinity: JSON.parse refuses them too
 
 
 class SecretClient:
@@ -83,9 +65,11 @@ class SecretClient:
     async def update_secret(self, entry: SecretEntry) -> SecretEntry:
         """Replace the value of an existing secret and return what is stored.
 
-        Refused before any write: a bad key or a value whose JSON form exceeds 16384 characters
-        (``secret.invalid-format``), system keys ``LIVEPERSON_DEFAULT_*`` (``secret.forbidden``);
-        an unknown key raises ``secret.not-found`` (secrets are created in the LivePerson UI or settings.json).
+        Refused before any write (:func:`~lp_toolbelt.secrets_store.rule.check_secret_update`): a bad key, a value
+        that is not JSON (NaN, Infinity, a set...) or whose ``JSON.stringify`` text exceeds 16384 characters
+        (``secret.invalid-format``), system keys ``LIVEPERSON_DEFAULT_*`` (``secret.forbidden``); an unknown key
+        raises ``secret.not-found`` (secrets are created in the LivePerson UI or settings.json). What is stored is
+        the value as JSON.stringify writes it, parsed back (``2.0`` is stored as ``2``).
         """
         if not isinstance(entry, SecretEntry):
             raise InvalidArgumentError(
@@ -93,24 +77,8 @@ class SecretClient:
                 ErrorCodes.SECRET_INVALID_FORMAT,
                 "update_secret takes a SecretEntry(key=..., value=...)",
             )
-        key = validate_secret_key(entry.key)
-        if key.startswith(C.SYSTEM_SECRET_PREFIX):
-            raise ToolbeltError(
-                COMPONENT, ErrorCodes.SECRET_FORBIDDEN, f"system secret {key!r} cannot be updated", status=403
-            )
-        try:
-            # Counted as JSON.stringify counts: compact, non-ASCII characters as themselves.
-            serialized = json.dumps(entry.value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as err:
-            raise InvalidArgumentError(
-                COMPONENT, ErrorCodes.SECRET_INVALID_FORMAT, "the secret value must be JSON-serializable"
-            ) from err
-        if len(serialized) > C.SECRET_VALUE_MAX_CHARS:
-            raise InvalidArgumentError(
-                COMPONENT,
-                ErrorCodes.SECRET_INVALID_FORMAT,
-                f"the serialized secret value has {len(serialized)} characters, more than {C.SECRET_VALUE_MAX_CHARS}",
-            )
+        serialized = check_secret_update(entry.key, entry.value)  # the one rule, shared with `lp-toolbelt secrets`
+        key = entry.key
         try:
             stored = await self.store.update(key, json.loads(serialized))
         except SecretMissing as err:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import shlex
-import shutil
 import signal
 import sys
 import tempfile
@@ -22,8 +22,6 @@ from .app import Emulator
 from .state import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
 
 __all__ = ["build_parser", "env_lines", "main", "serve"]
-
-_DEFAULT_SETTINGS = Path(__file__).parent / "data" / "settings.json"
 
 
 def build_parser(prog: str = "python -m lp_toolbelt.emulator") -> argparse.ArgumentParser:
@@ -48,7 +46,7 @@ def env_lines(emulator: Emulator, settings_file: Path | None = None) -> list[str
         f"export BRAND_ID={shlex.quote(emulator.state.account_id)}",
         f"export X_LIVEPERSON_CSDS_DOMAIN={shlex.quote(emulator.host)}",
         "export LP_TOOLBELT_SCHEME=http",
-        f"export LP_TOOLBELT_ALLOWLIST={shlex.quote(emulator.host)}",
+        f"export LP_TOOLBELT_ALLOWLIST={shlex.quote(','.join(emulator.own_hosts))}",
     ]
     if settings_file is not None:
         lines.append(f"export LP_TOOLBELT_SECRETS_FILE={shlex.quote(str(settings_file.resolve()))}")
@@ -61,8 +59,12 @@ async def serve(
     settings_file: Path | None = None,
     out: TextIO | None = None,
     stop: asyncio.Event | None = None,
+    write_seed: bool = False,
 ) -> None:
-    """Run ``emulator`` until ``stop`` is set, SIGTERM arrives or the task is cancelled (Ctrl-C)."""
+    """Run ``emulator`` until ``stop`` is set, SIGTERM arrives or the task is cancelled (Ctrl-C).
+
+    ``write_seed``: once serving, write the emulator's secrets (``${EMULATOR_URL}`` resolved) and whitelist to
+    ``settings_file``, the private copy a Toolbelt reads through ``LP_TOOLBELT_SECRETS_FILE``."""
     stream = out if out is not None else sys.stdout
     stop_event = stop if stop is not None else asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -70,6 +72,11 @@ async def serve(
         loop.add_signal_handler(signal.SIGTERM, stop_event.set)
     try:
         async with emulator:
+            if write_seed and settings_file is not None:
+                secrets = [{"key": key, "value": value} for key, value in emulator.state.secrets.items()]
+                seed = {"secrets": secrets, "whitelist": emulator.state.whitelist}
+                text = json.dumps(seed, indent=2) + "\n"
+                await asyncio.to_thread(settings_file.write_text, text, encoding="utf-8")
             print(
                 f"# lp-toolbelt emulator on {emulator.base_url} (account {emulator.state.account_id}); Ctrl-C to stop",
                 file=stream,
@@ -96,12 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Without --settings, the Toolbelt side gets a private copy of the packaged seed: a secret update must never
     # write into the installed package.
     with tempfile.TemporaryDirectory(prefix="lp-toolbelt-emulator-") as tmp:
-        settings_file = settings
-        if settings_file is None:
-            settings_file = Path(tmp) / "settings.json"
-            shutil.copyfile(_DEFAULT_SETTINGS, settings_file)
+        settings_file = settings if settings is not None else Path(tmp) / "settings.json"
         try:
-            asyncio.run(serve(emulator, settings_file=settings_file))
+            asyncio.run(serve(emulator, settings_file=settings_file, write_seed=settings is None))
         except KeyboardInterrupt:
             return 0
         except OSError as err:

@@ -21,7 +21,7 @@ from ..config import ToolbeltConfig
 from .routes import context, csds, lp_api, msghist, proxy, salesforce, sentinel, smt, swift
 from .state import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT, STATE_KEY, EmulatorState
 
-__all__ = ["ROUTE_MODULES", "Emulator", "build_app"]
+__all__ = ["EMULATOR_URL", "ROUTE_MODULES", "Emulator", "build_app", "resolve_emulator_url"]
 
 RouteSetup = Callable[[web.Application, EmulatorState], None]
 
@@ -38,6 +38,20 @@ ROUTE_MODULES: Final[tuple[RouteSetup, ...]] = (
 """The ``setup(app, state)`` of every route module, in registration order."""
 
 UNCAPPED_CLIENT_RATE: Final = 1000.0  # the rate_limit emu.config() gives when the emulator has no cap
+EMULATOR_URL: Final = "${EMULATOR_URL}"
+"""In a seed's secret values, stands for the emulator's own base URL (``http://127.0.0.1:PORT``), known only once it
+serves: the demo seed's ``salesforce-credentials`` has ``"loginUrl": "${EMULATOR_URL}"``."""
+
+
+def resolve_emulator_url(value: Any, base_url: str) -> Any:
+    """``value`` with :data:`EMULATOR_URL` replaced by ``base_url`` in every string it holds (pure)."""
+    if isinstance(value, str):
+        return value.replace(EMULATOR_URL, base_url)
+    if isinstance(value, dict):
+        return {key: resolve_emulator_url(item, base_url) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve_emulator_url(item, base_url) for item in value]
+    return value
 
 
 def build_app(state: EmulatorState) -> web.Application:
@@ -109,13 +123,24 @@ class Emulator:
         return f"{_display_host(self.bind_host)}:{self.port}"
 
     @property
+    def own_hosts(self) -> tuple[str, ...]:
+        """Every ``host:port`` that reaches this emulator: :attr:`host`, and ``localhost:PORT`` when it listens on
+        a loopback or wildcard address (what a secret pointing at the emulator, e.g. a Salesforce ``loginUrl``, may
+        name; ``lp_toolbelt.local`` and ``lp-toolbelt emulator`` allow them all)."""
+        hosts = [self.host]
+        if self.bind_host in ("127.0.0.1", "localhost", "", "0.0.0.0", "::", "::1"):  # noqa: S104 - a comparison
+            hosts.append(f"localhost:{self.port}")
+        return tuple(hosts)
+
+    @property
     def base_url(self) -> URL:
         """``http://127.0.0.1:PORT``."""
         return URL(f"http://{self.host}")
 
     # ---- lifecycle
     async def start(self) -> None:
-        """Serve on ``host:port`` and point every CSDS service at the emulator."""
+        """Serve on ``host:port``, point every CSDS service at the emulator and resolve :data:`EMULATOR_URL` in the
+        seeded secrets."""
         if self._runner is not None:
             raise RuntimeError("the emulator is already started")
         previous = self.state.host
@@ -135,6 +160,8 @@ class Emulator:
             raise
         self._runner = runner
         self.state.host = self.host
+        for key, value in self.state.secrets.items():
+            self.state.secrets[key] = resolve_emulator_url(value, str(self.base_url))
         self.state.point_services_at(self.state.host, previous)
         self.state.bucket.reset()
 

@@ -4,10 +4,11 @@ Format::
 
     {"secrets": [{"key": "lp-faas-default-app-key", "value": {...}}], "whitelist": ["my.crm.example.com"]}
 
-Updates never lose data: each one is a read-modify-write under an in-process lock *and* an ``flock`` on a
-sibling ``.lock`` file (so two processes serialize too); the new content goes to a temp file in the same folder,
-is fsynced and ``os.replace``d over the old one (atomic on POSIX), and the folder is fsynced. A process killed
-mid-write leaves the previous, valid file. Keys not known to this library are preserved.
+Updates never lose data: each one is a read-modify-write under an in-process lock *and* an ``flock`` on the
+file's folder (so two processes serialize too, and no lock file is left behind: the settings file itself cannot
+carry the lock, since every write replaces it); the new content goes to a temp file in the same folder, is fsynced
+and ``os.replace``d over the old one (atomic on POSIX), and the folder is fsynced. A process killed mid-write
+leaves the previous, valid file. Keys not known to this library are preserved.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import SecretMissing
+from .rule import parse_json, well_formed
 
 __all__ = ["SettingsFile", "SettingsFileSecretStore", "SettingsFormatError"]
 
@@ -52,9 +54,10 @@ class SettingsFile:
         except FileNotFoundError:
             return {"secrets": [], "whitelist": []}
         try:
-            doc = json.loads(text) if text.strip() else {}
+            doc = parse_json(text) if text.strip() else {}
         except ValueError as err:
-            raise SettingsFormatError(f"{self.path} is not valid JSON: line {getattr(err, 'lineno', '?')}") from err
+            where = f"line {err.lineno}" if isinstance(err, json.JSONDecodeError) else str(err)  # no content quoted
+            raise SettingsFormatError(f"{self.path} is not valid JSON: {where}") from err
         if not isinstance(doc, dict):
             raise SettingsFormatError(f"{self.path}: the top level must be an object")
         secrets = doc.setdefault("secrets", [])
@@ -103,10 +106,9 @@ class SettingsFile:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        lock_path = self.path.with_name(self.path.name + ".lock")
         with self._thread_lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
@@ -117,7 +119,9 @@ class SettingsFile:
                 os.close(fd)
 
     def _write(self, doc: dict[str, Any]) -> None:
-        data = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        data = (
+            well_formed(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
+        )  # lone surrogates escaped
         folder = self.path.parent
         try:
             mode = self.path.stat().st_mode & 0o777

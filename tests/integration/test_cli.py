@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import importlib.metadata
 import json
 import os
@@ -171,12 +172,31 @@ def test_invoke_settings_option_overrides(tmp_path: Path) -> None:
     proc = run_cli("invoke", "examples.secrets_and_lp:read_secret", "--settings", str(tmp_path / "missing.json"))
     assert proc.returncode == 2
     assert "no such settings file" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"secrets": ', " is not valid JSON: line 1"),
+        ('{"secrets": [{"key": "a", "value": NaN}]}', " is not valid JSON: NaN is not JSON"),
+        ('{"secrets": {"a": 1}}', ": 'secrets' must be a list of {key, value} objects"),
+    ],
+)
+def test_a_broken_settings_file_is_reported_alike_local_and_live(tmp_path: Path, content: str, problem: str) -> None:
     broken = tmp_path / "broken.json"
-    broken.write_text('{"secrets": ')
-    proc = run_cli("invoke", "examples.secrets_and_lp:read_secret", "--settings", str(broken))
-    assert proc.returncode == 2
-    assert "cannot use" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    broken.write_text(content)
+    local = run_cli("invoke", "examples.secrets_and_lp:read_secret", "--local", "--settings", str(broken))
+    live = run_cli(
+        "invoke",
+        "examples.secrets_and_lp:read_secret",
+        "--live",
+        env=clean_env(BRAND_ID="123", LP_TOOLBELT_SECRETS_FILE=str(broken)),
+    )
+    listing = run_cli("secrets", "list", "--settings", str(broken))
+    expected = f"error: {ErrorCodes.SECRET_OP_FAILED}: lp-toolbelt invoke: {broken}{problem}\n"
+    for proc in (local, live):
+        assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", expected)
+    assert (listing.returncode, listing.stderr) == (1, expected.replace("lp-toolbelt invoke", "lp-toolbelt secrets"))
 
 
 def test_invoke_toolbelt_error_prints_code_and_message_and_exits_1(tmp_path: Path) -> None:
@@ -489,3 +509,126 @@ def test_to_jsonable_dumps_models_by_alias() -> None:
         "raw": {"base64": "/w=="},
         "set": [1, 2],
     }
+
+
+# ---------------------------------------------------------------------------------------------- a newcomer's walls
+FILE_HANDLER = """
+async def handler(toolbelt, payload):
+    return {"from": "the project's own file", "payload": payload}
+"""
+
+
+@pytest.mark.parametrize("stem", ["secrets", "json", "calendar"])
+def test_a_py_target_named_like_a_standard_library_module_is_the_projects_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stem: str
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / f"{stem}.py").write_text(FILE_HANDLER)
+    handler = load_handler(f"{stem}.py:handler", cwd=tmp_path)
+    module = sys.modules[handler.__module__]
+    assert module.__file__ == str(tmp_path / f"{stem}.py")
+    assert handler.__module__ != stem  # a private name: the standard library's module is untouched
+    assert load_handler(f"{stem}.py:handler", cwd=tmp_path) is handler  # loaded once
+    assert not hasattr(importlib.import_module(stem), "handler")
+
+
+def test_a_py_target_in_a_package_named_like_a_standard_library_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    package = tmp_path / "email"  # the standard library has an `email` package, without `email.handlers`
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "handlers.py").write_text(FILE_HANDLER)
+    handler = load_handler("email/handlers.py:handler", cwd=tmp_path)
+    assert sys.modules[handler.__module__].__file__ == str(package / "handlers.py")
+
+
+def test_invoke_secrets_py_from_the_shell(tmp_path: Path) -> None:
+    """The README's wall: `lp-toolbelt invoke secrets.py:handler` used to import the standard library's secrets."""
+    (tmp_path / "secrets.py").write_text(FILE_HANDLER)
+    (tmp_path / "event.json").write_text('{"n": 1}')
+    proc = run_cli("invoke", "secrets.py:handler", "--payload", "event.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"from": "the project's own file", "payload": {"n": 1}}
+
+
+NOT_JSON_HANDLERS = """
+import dataclasses, datetime, decimal, uuid
+
+class Opaque:
+    def __repr__(self):
+        return "<Opaque>"
+
+async def opaque(toolbelt, payload):
+    return {"items": [1, Opaque()]}
+
+async def not_a_number(toolbelt, payload):
+    return {"ratio": float("nan")}
+
+async def money(toolbelt, payload):
+    return [decimal.Decimal("1.10")]
+
+@dataclasses.dataclass
+class Point:
+    x: int
+
+async def documented(toolbelt, payload):
+    return {"when": datetime.date(2025, 1, 2), "id": uuid.UUID(int=1), "p": Point(1), "t": (1, 2), 7: "int key"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("opaque", "the result['items'][1] is a Opaque, not JSON"),
+        ("not_a_number", "the result['ratio'] is nan, which JSON cannot hold, not JSON"),
+        ("money", "the result[0] is a Decimal, not JSON"),
+    ],
+)
+def test_invoke_refuses_a_result_that_is_not_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], target: str, message: str
+) -> None:
+    """A result is never replaced by its str(): an error naming where, exit status 1, nothing on stdout."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results.py").write_text(NOT_JSON_HANDLERS)
+    code, out, err = cli(capsys, "invoke", f"results.py:{target}")
+    assert (code, out) == (1, "")
+    assert f"lp-toolbelt invoke: {message}" in err
+    assert "<Opaque>" not in err
+
+
+def test_invoke_prints_the_documented_conversions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results.py").write_text(NOT_JSON_HANDLERS)
+    code, out, err = cli(capsys, "invoke", "results.py:documented")
+    assert code == 0, err
+    assert json.loads(out) == {
+        "when": "2025-01-02",
+        "id": "00000000-0000-0000-0000-000000000001",
+        "p": {"x": 1},
+        "t": [1, 2],
+        "7": "int key",
+    }
+
+
+def test_to_jsonable_refuses_a_value_that_contains_itself() -> None:
+    loop: list[Any] = [1]
+    loop.append(loop)
+    with pytest.raises(CliError, match=r"the result\[1\] contains itself") as info:
+        to_jsonable(loop)
+    assert info.value.exit_code == 1
+    shared = [1]
+    assert to_jsonable({"a": shared, "b": shared}) == {"a": [1], "b": [1]}  # the same list twice is fine
+
+
+def test_secrets_set_leaves_no_lock_file_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "functions" / "settings.json"
+    assert cli(capsys, "secrets", "set", "a", "1", "--settings", str(path))[0] == 0
+    assert cli(capsys, "secrets", "set", "a", "2", "--settings", str(path))[0] == 0
+    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json"]
+    assert json.loads(path.read_text())["secrets"] == [{"key": "a", "value": 2}]

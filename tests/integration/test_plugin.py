@@ -11,6 +11,8 @@ import textwrap
 
 import pytest
 
+from tests.integration import _readme
+
 pytest_plugins = ["pytester"]
 
 INI = """
@@ -67,6 +69,58 @@ async def test_the_toolbelt_points_at_the_emulator(lp_emulator, toolbelt):
     assert toolbelt.config.csds_domain == lp_emulator.host
     assert lp_emulator.host.startswith("127.0.0.1:")
 '''
+
+
+INDIRECT_AND_CONTROL = """
+import pytest
+
+
+@pytest.fixture
+def crm_toolbelt(toolbelt):  # the user's own fixture, built on the plugin's
+    return toolbelt
+
+
+async def test_through_a_fixture_of_the_user(crm_toolbelt):
+    assert (await crm_toolbelt.secret_client().read_secret("demo-secret")).value == {"greeting": "hello"}
+
+
+class TestInAClass:
+    async def test_method(self, lp_emulator):
+        assert lp_emulator.state.secrets["demo-secret"] == {"greeting": "hello"}
+
+
+async def test_control_without_the_plugin_fixtures():
+    pass  # strict mode leaves it alone: pytest fails it ("not natively supported"); auto mode runs it
+"""
+
+
+def bare_project(pytester: pytest.Pytester) -> None:
+    """The README's Quickstart handler and its test example, plus :data:`INDIRECT_AND_CONTROL`: no pytest
+    configuration at all (no ini, pyproject, setup.cfg or conftest), as in a newcomer's fresh project."""
+    snippets = _readme.files()
+    pytester.makepyfile(quickstart=snippets["quickstart.py"], test_quickstart=snippets["test_quickstart.py"])
+    pytester.makepyfile(test_more=INDIRECT_AND_CONTROL)
+    configs = ("pytest.ini", ".pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "conftest.py")
+    assert not [name for name in configs if (pytester.path / name).exists()]
+
+
+def test_no_configuration_strict_mode_runs_the_tests_that_use_the_fixtures(pytester: pytest.Pytester) -> None:
+    """pytest-asyncio's default for a project without configuration is strict mode: no marker needed all the same."""
+    bare_project(pytester)
+    result = pytester.runpytest_subprocess("-v")
+    output = result.stdout.str()
+    assert "configfile:" not in output  # nothing of this repository's pyproject (asyncio_mode = auto) leaks in
+    result.stdout.fnmatch_lines(["asyncio: mode=Mode.STRICT*"])
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["*test_control_without_the_plugin_fixtures FAILED*"])
+    assert "not natively supported" in output  # the control: strict mode really is on
+
+
+def test_no_configuration_auto_mode(pytester: pytest.Pytester) -> None:
+    bare_project(pytester)
+    result = pytester.runpytest_subprocess("-v", "-o", "asyncio_mode=auto")
+    result.stdout.fnmatch_lines(["asyncio: mode=Mode.AUTO*"])
+    result.assert_outcomes(passed=5)
 
 
 def test_entry_point_is_declared() -> None:

@@ -1,10 +1,15 @@
-"""The README keeps its promises: every handler snippet runs against the emulator, and the tables are complete."""
+"""The README keeps its promises: every handler snippet runs with ``lp-toolbelt invoke FILE:handler --payload
+event.json`` against the demo seed, every Python snippet passes ``mypy --strict`` as copied, and the tables are
+complete."""
 
 from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
+import subprocess
+import sys
 import types
 import typing
 from collections.abc import AsyncIterator, Callable
@@ -15,40 +20,21 @@ from typing import Any
 import pytest
 
 from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltConfig
+from lp_toolbelt.cli import main
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.emulator.routes.msghist import FIXTURE_CONVERSATION_ID, add_conversation
-from lp_toolbelt.emulator.state import (
-    DEFAULT_CONTEXT_API_KEY,
-    DEFAULT_SWIFT_KEY,
-    DEFAULT_SWIFT_USER,
-    SALESFORCE_ACCESS_TOKEN,
-    SALESFORCE_REFRESH_TOKEN,
-)
+from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_REFRESH_TOKEN
 from lp_toolbelt.local import emulator_toolbelt
+from tests.integration import _readme
+from tests.integration._readme import README, section
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-SNIPPET = re.compile(r"```python\n# handler: (?P<name>[\w]+)\.py\n(?P<code>.*?)```", re.DOTALL)
-
-
-def readme() -> str:
-    return README.read_text(encoding="utf-8")
-
-
-def snippets() -> dict[str, str]:
-    return {m["name"]: m["code"] for m in SNIPPET.finditer(readme())}
-
-
-def section(title: str) -> str:
-    """The text of one ``## title`` section."""
-    text = readme()
-    start = text.index(f"\n## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else len(text)]
+HANDLERS = _readme.handler_snippets()
+SUBPROCESS_TIMEOUT = 300  # a guard against a hung mypy, not an assertion about speed
 
 
 def load(name: str) -> Callable[..., Any]:
     module = types.ModuleType(f"readme_{name}")
-    exec(compile(snippets()[name], f"README.md:{name}.py", "exec"), module.__dict__)
+    exec(compile(HANDLERS[name], f"README.md:{name}.py", "exec"), module.__dict__)
     handler: Callable[..., Any] = module.handler
     return handler
 
@@ -70,12 +56,12 @@ async def emu_tb() -> AsyncIterator[tuple[Emulator, Toolbelt]]:
 
 
 def test_every_client_has_a_snippet() -> None:
-    assert set(snippets()) == {
+    assert set(HANDLERS) == {
         "quickstart",
         "http_client",
         "lp_client",
         "csds",
-        "secrets",
+        "secret_client",
         "conversations",
         "sdes",
         "gdpr",
@@ -84,6 +70,83 @@ def test_every_client_has_a_snippet() -> None:
     }
 
 
+def test_no_snippet_file_is_named_like_a_standard_library_module() -> None:
+    """A project file ``secrets.py`` shadows the standard library's for mypy and for anything importing it later."""
+    clashes = [name for name in _readme.files() if name.removesuffix(".py") in sys.stdlib_module_names]
+    assert clashes == []
+
+
+def test_the_first_screen_says_the_two_commands_where_the_cli_is_and_how_to_try_a_handler() -> None:
+    screen = _readme.first_screen()
+    for promise in ("make demo", "make test", ".venv/bin/lp-toolbelt", "lp-toolbelt invoke", "--payload event.json"):
+        assert promise in screen, promise
+    assert "> event.json" in screen  # the event.json every handler snippet runs with is written there
+
+
+# ------------------------------------------------------------------------------ every handler, as a newcomer runs it
+@pytest.mark.parametrize("name", sorted(HANDLERS))
+def test_handler_snippet_runs_with_invoke_and_the_readme_event(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``lp-toolbelt invoke NAME.py:handler --payload event.json`` (the CLI's own code path, in-process) in a fresh
+    folder: the demo seed has everything the snippet needs, and the result has no empty field."""
+    (tmp_path / f"{name}.py").write_text(HANDLERS[name], encoding="utf-8")
+    (tmp_path / "event.json").write_text(json.dumps(_readme.event()), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # invoke puts cwd on sys.path, like `python -m`
+    for var in [v for v in os.environ if v.startswith(("LP_TOOLBELT_", "X_LIVEPERSON_", "BRAND_ID"))]:
+        monkeypatch.delenv(var)
+    code = main(["invoke", f"{name}.py:handler", "--payload", "event.json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    result = json.loads(out)
+    assert isinstance(result, dict)
+    assert result
+    empty = {field: value for field, value in result.items() if value in (None, False, 0, "", [], {})}
+    assert empty == {}, f"{name}: empty fields with the README's event.json"
+
+
+def test_the_readme_event_is_the_demo_conversation_with_files() -> None:
+    event = _readme.event()
+    record = Emulator().state.conversations[event["conversationId"]]
+    files = [m["messageData"]["file"]["relativePath"] for m in record["messageRecords"] if m["type"] == "HOSTED_FILE"]
+    assert [Path(f).suffix for f in files] == [".jpg", ".png"]
+    assert record["consumerParticipants"][0]["participantId"] == event["visitorId"]  # the SMT visitor
+
+
+# ------------------------------------------------------------------------------ every snippet, type-checked as copied
+def test_every_python_snippet_passes_mypy_strict(tmp_path: Path) -> None:
+    """One mypy run over every snippet, saved under the name it gives itself, with no configuration but --strict."""
+    folder = tmp_path / "snippets"
+    folder.mkdir()
+    snippets = _readme.files()
+    assert len(snippets) >= len(HANDLERS) + 4  # handlers, the Toolbelt and error examples, local_toolbelt, the test
+    for name, code in snippets.items():
+        (folder / name).write_text(code, encoding="utf-8")
+    (tmp_path / "mypy.ini").write_text("[mypy]\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            "mypy.ini",
+            "--cache-dir",
+            ".mypy_cache",
+            "snippets",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"no issues found in {len(snippets)} source files" in proc.stdout
+
+
+# ------------------------------------------------------------------------------ what each handler does, in detail
 async def test_quickstart(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
     result = await load("quickstart")(tb, {})
@@ -111,9 +174,9 @@ async def test_csds(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     assert emu.state.count("csds") == 1
 
 
-async def test_secrets(emu_tb: tuple[Emulator, Toolbelt]) -> None:
+async def test_secret_client(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
-    result = await load("secrets")(tb, {})
+    result = await load("secret_client")(tb, {})
     assert result == {"greeting": "hi", "missing_is_not_found": True}
     assert emu.state.secrets["demo-secret"]["greeting"] == "hi"
 
@@ -141,39 +204,50 @@ async def test_sdes(emu_tb: tuple[Emulator, Toolbelt]) -> None:
 
 
 async def test_gdpr(emu_tb: tuple[Emulator, Toolbelt]) -> None:
+    """With the demo seed as it is: its storage credentials, the README event's conversation and its two files."""
     emu, tb = emu_tb
-    emu.state.secrets["file-storage-credentials"] = {"username": DEFAULT_SWIFT_USER, "password": DEFAULT_SWIFT_KEY}
+    event = _readme.event()
+    result = await load("gdpr")(tb, event)
+    (path,) = result["replaced"]
+    assert path.endswith("/parcel.jpg")
+    assert event["conversationId"] in path
+    assert emu.state.swift_files[path][1] == "image/png"  # the 1x1 black PNG
+    assert not [p for p in emu.state.swift_files if p.endswith("receipt.png")]  # should_replace left it alone
+    assert emu.state.count("swift_auth") == 1
+
+
+async def test_gdpr_keeps_the_files_it_should_not_replace(emu_tb: tuple[Emulator, Toolbelt]) -> None:
+    emu, tb = emu_tb
     conversation_id = add_conversation(
         emu.state,
         [{"caption": "receipt"}, "a text", {"caption": "photo", "relativePath": "/v1/AUTH_x/photo.png"}],
     )
     before = dict(emu.state.swift_files)
     result = await load("gdpr")(tb, {"conversationId": conversation_id})
-    assert len(result["replaced"]) == 1
     (path,) = result["replaced"]
     assert path.endswith(".jpg")
     assert emu.state.swift_files[path] != before[path]
-    assert emu.state.swift_files[path][1] == "image/png"
     assert emu.state.swift_files["/v1/AUTH_x/photo.png"] == before["/v1/AUTH_x/photo.png"]
 
 
 async def test_context(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
-    emu.state.secrets["context-service-api-key"] = DEFAULT_CONTEXT_API_KEY
-    result = await load("context")(tb, {})
+    result = await load("context")(tb, {})  # the demo seed's context-service-api-key
     assert result == {"step": 2, "sessions": ["conv-1"]}
     assert "orders" not in emu.state.context_namespaces  # the snippet cleans up
 
 
 async def test_salesforce(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
-    emu.state.secrets["salesforce-credentials"] = {
+    assert emu.state.secrets["salesforce-credentials"] == {  # the demo seed's, ${EMULATOR_URL} resolved
         "loginUrl": str(emu.base_url),
         "instanceUrl": str(emu.base_url),
         "accessToken": SALESFORCE_ACCESS_TOKEN,
         "refreshToken": SALESFORCE_REFRESH_TOKEN,
         "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
     }
+    assert SALESFORCE_ACCESS_TOKEN in section("The clients")
+    assert SALESFORCE_REFRESH_TOKEN in section("The clients")
     accounts = list(emu.state.salesforce.records["Account"].values())
     result = await load("salesforce")(tb, {})
     assert result["totalSize"] == 2
@@ -206,7 +280,7 @@ def test_migration_table_covers_every_factory() -> None:
 
 def test_links_point_at_files_that_exist() -> None:
     root = README.parent
-    for target in re.findall(r"\]\(([^)#:]+)\)", readme()):
+    for target in re.findall(r"\]\(([^)#:]+)\)", _readme.text()):
         assert (root / target).exists(), target
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,17 +11,11 @@ from lp_toolbelt import ErrorCodes, SDETypes, Toolbelt
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.emulator.routes.msghist import FIXTURE_CONVERSATION_ID, add_conversation
 from lp_toolbelt.errors import AuthenticationError, HttpStatusError, InvalidArgumentError, RequestTimeoutError
+from tests.fixtures import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 FIXTURE_VISITOR = "f92c9890-2c95-428b-8a32-083528620d31"  # the fixture's consumer participant
-ENGAGEMENT_ATTRIBUTES: list[dict[str, Any]] = (
-    json.loads((FIXTURES / "engagement_attributes_examples.json").read_text())
-    if (FIXTURES / "engagement_attributes_examples.json").is_file()
-    else [
-        {"type": "lead", "lead": {"topic": "t", "value": 1, "leadId": "x"}},
-        {"type": "ctmrinfo", "info": {"customerId": "c"}},
-        {"type": "searchInfo", "keywords": ["Reset password"]},
-    ]
+ENGAGEMENT_ATTRIBUTES: list[dict[str, Any]] = json.loads(
+    (FIXTURES / "engagement_attributes_examples.json").read_text(encoding="utf-8")
 )
 
 

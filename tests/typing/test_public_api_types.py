@@ -15,10 +15,13 @@ from lp_toolbelt import (
     ConversationSDEs,
     ErrorCodes,
     HttpResponse,
+    InvalidArgumentError,
     KeywordScanResult,
     LpServices,
     MessageRecord,
     Namespace,
+    NotFoundError,
+    RequestTimeoutError,
     SDEEvent,
     SDETypes,
     SecretEntry,
@@ -142,3 +145,24 @@ async def test_errors_are_typed() -> None:
         assert_type(err.status, int | None)
         assert_type(err.component, str)
         assert err.code == ErrorCodes.SECRET_NOT_FOUND
+
+
+def test_every_error_subclass_is_importable_from_the_package() -> None:
+    """``from lp_toolbelt import NotFoundError`` and the rest: the whole tree of errors.py, typed."""
+    from lp_toolbelt import errors
+
+    tree = {
+        name
+        for name in errors.__all__
+        if isinstance(getattr(errors, name), type) and issubclass(getattr(errors, name), ToolbeltError)
+    }
+    assert len(tree) >= 11
+    assert tree <= set(lp_toolbelt.__all__)
+    assert all(getattr(lp_toolbelt, name) is getattr(errors, name) for name in tree)
+    err = NotFoundError("SecretClient", ErrorCodes.SECRET_NOT_FOUND, "secret 'x' does not exist", status=404)
+    assert_type(err, NotFoundError)
+    assert_type(err.code, str)
+    assert_type(err.status, int | None)
+    assert isinstance(err, ToolbeltError)
+    assert issubclass(RequestTimeoutError, TimeoutError)
+    assert issubclass(InvalidArgumentError, ValueError)

@@ -95,3 +95,29 @@ def test_invalid_argument_is_value_error() -> None:
     err = InvalidArgumentError("C", "code", "bad", details={"field": "x"})
     assert isinstance(err, ValueError)
     assert err.details == {"field": "x"}
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"LP_TOOLBELT_RATE_LIMIT": "fast"}, "rate_limit (environment variable LP_TOOLBELT_RATE_LIMIT): "),
+        ({"LP_TOOLBELT_RATE_LIMIT": "-1"}, "rate_limit (environment variable LP_TOOLBELT_RATE_LIMIT): "),
+        ({"LP_TOOLBELT_SCHEME": "ftp"}, "scheme (environment variable LP_TOOLBELT_SCHEME): "),
+        ({"X_LIVEPERSON_CSDS_DOMAIN": "https://x/"}, "csds_domain (environment variable X_LIVEPERSON_CSDS_DOMAIN): "),
+        ({"LP_TOOLBELT_EXPECTED_WORKERS": "0"}, "expected_workers (environment variable LP_TOOLBELT_EXPECTED_WORKERS)"),
+        ({"LP_TOOLBELT_RATE_LIMIT_BACKEND": "memcached"}, "(environment variable LP_TOOLBELT_RATE_LIMIT_BACKEND)"),
+    ],
+)
+def test_a_bad_environment_variable_is_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        ToolbeltConfig.from_env({"BRAND_ID": "1", **env})
+    assert named in info.value.message
+    assert info.value.code == ErrorCodes.CONFIG_INVALID
+    assert next(iter(env.values())) not in info.value.message  # a bad value is never repeated: it may be a secret
+
+
+def test_a_bad_override_is_not_blamed_on_the_environment() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        ToolbeltConfig.from_env({"LP_TOOLBELT_RATE_LIMIT": "5"}, rate_limit=-1)
+    assert "rate_limit: " in info.value.message
+    assert "environment variable" not in info.value.message

@@ -7,7 +7,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,9 +47,10 @@ from lp_toolbelt.errors import (
     ResponseFormatError,
     TransportError,
 )
+from tests.fixtures import FIXTURES as SHARED_FIXTURES
 from tests.unit.fakes import CountingLimiter, FakeClock
 
-FIXTURES = Path("/work/shared/fixtures/context_session_store_examples.json")
+FIXTURES = SHARED_FIXTURES / "context_session_store_examples.json"
 HOST = "z1.context.liveperson.net"
 ACC = "12345678"
 KEY = "sekret-maven-key-0123456789"

@@ -12,10 +12,8 @@ from pydantic import ValidationError
 from lp_toolbelt import Conversation, ConversationSDEs, KeywordScanResult, MessageRecord, SDEEvent
 from lp_toolbelt.models.conversation import ConversationRecord
 from lp_toolbelt.models.sde import SDEList, parse_timestamp
+from tests.fixtures import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-if not FIXTURES.is_dir():  # the tree may be checked out elsewhere: the packaged copies are the same files
-    FIXTURES = Path(__file__).resolve().parents[2] / "lp_toolbelt" / "emulator" / "data" / "conversations"
 CONVERSATION_FIXTURES = ["msghist_conversation_by_id.json", "msghist_sdes_example.json"]
 PACKAGED = Path(__file__).resolve().parents[2] / "lp_toolbelt" / "emulator" / "data" / "conversations"
 

@@ -38,8 +38,8 @@ from lp_toolbelt.utils.gdpr import (
     swift_put_request,
 )
 from lp_toolbelt.utils.sde import build_add_sdes_request, sort_events, validate_sdes
+from tests.fixtures import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parents[2] / "lp_toolbelt" / "emulator" / "data" / "conversations"
 
 
@@ -54,7 +54,6 @@ def response(status: int, body: bytes, headers: dict[str, str] | None = None) ->
 
 
 # ------------------------------------------------------------------------------------------------ SDE validation
-@pytest.mark.skipif(not (FIXTURES / "engagement_attributes_examples.json").is_file(), reason="shared fixtures absent")
 def test_documented_engagement_attribute_examples_validate() -> None:
     examples = json.loads((FIXTURES / "engagement_attributes_examples.json").read_text())
     assert validate_sdes(examples) == examples
