@@ -19,7 +19,8 @@ from yarl import URL
 from .._constants import DEFAULT_ALLOWLIST
 from ..config import ToolbeltConfig
 from .routes import context, csds, lp_api, msghist, proxy, salesforce, sentinel, smt, swift
-from .state import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT, STATE_KEY, EmulatorState
+from .seed import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
+from .state import STATE_KEY, EmulatorState
 
 __all__ = ["ROUTE_MODULES", "Emulator", "build_app"]
 
@@ -112,6 +113,16 @@ class Emulator:
     def base_url(self) -> URL:
         """``http://127.0.0.1:PORT``."""
         return URL(f"http://{self.host}")
+
+    @property
+    def salesforce_login_url(self) -> URL:
+        """``http://localhost:PORT``: the emulated Salesforce's login URL. It serves the token endpoint only; API
+        calls go to the ``instance_url`` a refresh answers (``base_url``). Like a live login host it is not on
+        the default allowlist: the whitelist must name it (the demo seed whitelists ``localhost``)."""
+        unlisted = self.state.unlisted_host
+        if unlisted is None or self._port is None:
+            raise RuntimeError("the emulator is not started")
+        return URL(f"http://{unlisted}")
 
     # ---- lifecycle
     async def start(self) -> None:
