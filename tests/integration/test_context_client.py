@@ -214,11 +214,8 @@ async def test_wrong_api_key_is_authorization_invalid(tb: Toolbelt, emu: Emulato
     [
         lambda ctx: ctx.get_all_properties_in_session("nope"),
         lambda ctx: ctx.get_property_in_session("nope", "a"),
-        lambda ctx: ctx.delete_namespace("nope"),
-        lambda ctx: ctx.delete_session("nope", "s"),
         lambda ctx: ctx.get_list_of_sessions("nope"),
         lambda ctx: ctx.set_properties_in_namespace("nope", {"a": 1}),
-        lambda ctx: ctx.delete_property_in_session("nope", "a"),
     ],
 )
 async def test_unknown_namespace_is_data_does_not_exist(ctx: ContextServiceClient, call: Any) -> None:
