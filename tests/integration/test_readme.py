@@ -22,6 +22,7 @@ from lp_toolbelt.emulator.state import (
     DEFAULT_SWIFT_KEY,
     DEFAULT_SWIFT_USER,
     SALESFORCE_ACCESS_TOKEN,
+    SALESFORCE_CLIENT_ID,
     SALESFORCE_REFRESH_TOKEN,
 )
 from lp_toolbelt.local import emulator_toolbelt
@@ -136,7 +137,7 @@ async def test_sdes(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     conversation_id = add_conversation(emu.state, ["hello"], visitor_id="visitor-1")
     payload = {"conversationId": conversation_id, "visitorId": "visitor-1", "sessionId": "session-1"}
     result = await load("sdes")(tb, payload)
-    assert result == {"authenticated": 1, "latest": "CUSTOMER_INFO"}
+    assert result == {"authenticated": 0, "unauthenticated": 1, "latest": "CUSTOMER_INFO"}
     assert emu.state.count("smt") == 1
 
 
@@ -168,15 +169,19 @@ async def test_context(emu_tb: tuple[Emulator, Toolbelt]) -> None:
 async def test_salesforce(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
     emu.state.secrets["salesforce-credentials"] = {
-        "loginUrl": str(emu.base_url),
+        "loginUrl": str(emu.salesforce_login_url),
+        "instanceUrl": str(emu.base_url),
         "accessToken": SALESFORCE_ACCESS_TOKEN,
         "refreshToken": SALESFORCE_REFRESH_TOKEN,
+        "clientId": SALESFORCE_CLIENT_ID,
     }
+    emu.state.salesforce.expire_access_tokens()  # refreshed at the login URL, then API calls at the instance
     accounts = list(emu.state.salesforce.records["Account"].values())
     result = await load("salesforce")(tb, {})
     assert result["totalSize"] == 2
     assert result["all"] == len(accounts)
     assert result["first"] in {a["Name"] for a in accounts}
+    assert emu.state.salesforce.refresh_count == 1
 
 
 # ---------------------------------------------------------------------------------------------- the tables
