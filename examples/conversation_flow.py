@@ -3,7 +3,8 @@
 1. fetch the conversation from the Messaging Interactions API;
 2. scan its transcript (texts and file captions) for keywords — literal, case-insensitive;
 3. if any keyword was found, report a service-activity engagement attribute (SDE) to the consumer's visit, so
-   agents and reports see the flag; it shows up in the conversation's ``sdes`` afterwards;
+   agents and reports see the flag. Reported this way it is an *unauthenticated* SDE: LivePerson lists it under
+   the conversation's ``unAuthSdes`` (not ``sdes``), and not in real time, so the read-back may not see it yet;
 4. overwrite the files the conversation holds (object storage) with a 1x1 black PNG.
 
 The object storage credentials come from a secret (default name ``file-storage-credentials``, value
@@ -69,9 +70,11 @@ async def handler(toolbelt: Toolbelt, payload: Mapping[str, Any]) -> dict[str, A
             },
         }
         await sde.add_sdes([flag], visitor_id, session_id)
-        refreshed = await conversations.get_conversation_by_id(conversation_id, [ConversationContentTypes.SDES])
-        events = sde.get_sdes_from_conv(refreshed).sdes.events  # oldest first
-        latest_sde = events[-1].model_dump(by_alias=True) if events else None
+        content = [ConversationContentTypes.SDES, ConversationContentTypes.UNAUTH_SDES]
+        both = sde.get_sdes_from_conv(await conversations.get_conversation_by_id(conversation_id, content))
+        # Ours is under unAuthSdes (SMT reports are unauthenticated); read both lists, the newest across them wins.
+        events = sorted([*both.sdes.events, *both.un_auth_sdes.events], key=lambda event: event.timestamp or 0)
+        latest_sde = events[-1].model_dump(by_alias=True) if events else None  # None: not listed yet
 
     # 4. GDPR: overwrite the conversation's files (permanent; messaging conversations only).
     replaced: list[str] = []

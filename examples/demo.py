@@ -39,6 +39,8 @@ from lp_toolbelt.utils.gdpr import DEFAULT_REPLACEMENT_FILE
 from . import secrets_and_lp
 
 CONTEXT_KEY_SECRET = "context-service-api-key"  # the secret examples/context_state.py reads its API key from
+OAUTH2_APP_KEY = "LIVEPERSON_DEFAULT_APP_KEY"  # V2's system secret, OAuth 2.0 {client_id, client_secret}
+LEGACY_APP_KEY = "lp-faas-default-app-key"  # V1's OAuth 1.0a API key (end of life 2026-05-31)
 SALESFORCE_SECRET = "salesforce-credentials"  # the secret examples/salesforce_query.py reads its connection from
 STEP_TIMEOUT = 60.0  # seconds; the SDE API may take long on the real platform, the emulator answers at once
 OK_MARK = "✓"
@@ -135,23 +137,25 @@ def _last_skills_request(demo: Demo) -> str | None:
 
 
 async def step_lp_call_api_key(demo: Demo) -> str:
-    """An LP API call signed with OAuth 1.0a (the default API key); the emulator verifies the signature."""
-    result = await secrets_and_lp.signed_lp_call(demo.toolbelt, {})
+    """An LP API call signed with OAuth 1.0a (V1's API key, legacy: OAuth 1.0 keys reached end of life on
+    2026-05-31, the live platform accepts OAuth 2.0 only); the emulator verifies the signature."""
+    result = await secrets_and_lp.signed_lp_call(demo.toolbelt, {"app_key_secret_name": LEGACY_APP_KEY})
     check(result["status"] == 200 and result["skills"] > 0, f"unexpected answer: {result}")
     check(_last_skills_request(demo) == "OAuth", "the request was not OAuth 1.0a-signed")
     skills = plural(result["skills"], "skill")
-    return f"GET skills signed with the API key (OAuth 1.0a, signature verified by the emulator) → {skills}"
+    return f"GET skills signed with {LEGACY_APP_KEY} (legacy OAuth 1.0a, signature verified) → {skills}"
 
 
 async def step_lp_call_oauth2(demo: Demo) -> str:
-    """An LP API call as an OAuth 2 app installation: a Sentinel token, then a Bearer request."""
+    """An LP API call as an OAuth 2.0 app installation (``LIVEPERSON_DEFAULT_APP_KEY``, what the live platform
+    accepts since OAuth 1.0 keys reached end of life): a Sentinel token, then a Bearer request."""
     before = demo.emulator.state.count("sentinel")
-    result = await secrets_and_lp.signed_lp_call(demo.toolbelt, {"app_key_secret_name": "lp-faas-oauth2-app"})
+    result = await secrets_and_lp.signed_lp_call(demo.toolbelt, {"app_key_secret_name": OAUTH2_APP_KEY})
     check(result["status"] == 200 and result["skills"] > 0, f"unexpected answer: {result}")
     check(_last_skills_request(demo) == "Bearer", "the request carried no bearer token")
     tokens = demo.emulator.state.count("sentinel") - before
     skills = plural(result["skills"], "skill")
-    return f"GET skills as an OAuth 2 app installation ({plural(tokens, 'Sentinel token')}, Bearer) → {skills}"
+    return f"GET skills with {OAUTH2_APP_KEY} (OAuth 2.0, {plural(tokens, 'Sentinel token')}, Bearer) → {skills}"
 
 
 # ------------------------------------------------------------------------------------------- conversations
@@ -198,9 +202,10 @@ async def step_sdes(demo: Demo) -> str:
     check(result["sdeReported"], "no SDE was reported")
     latest = result["latestSde"] or {}
     check(latest.get("sdeType") == "SERVICE_ACTIVITY", f"the latest SDE read back is {latest.get('sdeType')!r}")
+    check(latest.get("isAuthenticated") is False, "an SDE reported through SMT must be listed as unauthenticated")
     stored = demo.emulator.state.visitor_sdes.get(FLOW_VISITOR, [])
     check(len(stored) == 1, f"the emulator holds {len(stored)} SDEs for the visitor")
-    return f"added a SERVICE_ACTIVITY SDE to {FLOW_VISITOR!r} and read it back from the conversation (1 event)"
+    return f"added a SERVICE_ACTIVITY SDE to {FLOW_VISITOR!r}, read back from the conversation's unAuthSdes (1 event)"
 
 
 async def step_gdpr(demo: Demo) -> str:
@@ -265,8 +270,8 @@ async def step_salesforce(demo: Demo) -> str:
 STEPS: list[tuple[str, Step]] = [
     ("secrets.read", step_read_secret),
     ("secrets.update", step_update_secret),
-    ("lp.api-key", step_lp_call_api_key),
     ("lp.oauth2", step_lp_call_oauth2),
+    ("lp.api-key", step_lp_call_api_key),
     ("conversation.keywords", step_conversation),
     ("sdes.add-and-read", step_sdes),
     ("gdpr.replace-files", step_gdpr),

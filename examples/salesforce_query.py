@@ -5,8 +5,9 @@ The connection details come from a secret (default name ``salesforce-credentials
     {"loginUrl": "https://login.salesforce.com", "accessToken": "...", "refreshToken": "...",
      "instanceUrl": "https://mydomain.my.salesforce.com", "clientId": "...", "clientSecret": "..."}
 
-(``refreshToken``, ``instanceUrl``, ``clientId`` and ``clientSecret`` are optional). When the access token has
-expired, the client refreshes it with the refresh token and retries. The Salesforce hosts must be on the allowlist
+(``refreshToken``, ``instanceUrl``, ``clientId`` and ``clientSecret`` are optional; a refresh needs ``clientId``,
+and API calls go to the instance URL, not the login URL). When the access token has expired, the client refreshes
+it with the refresh token and retries. The Salesforce hosts must be on the allowlist
 (settings.json ``whitelist``). Run it against a local emulator (which plays Salesforce too)::
 
     python examples/salesforce_query.py
@@ -72,15 +73,15 @@ async def handler(toolbelt: Toolbelt, payload: Mapping[str, Any]) -> dict[str, A
 async def main() -> None:
     """Run the handler against a local emulator, with an expired access token to show the refresh."""
     from lp_toolbelt.emulator import Emulator
-    from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_REFRESH_TOKEN
+    from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_CLIENT_ID, SALESFORCE_REFRESH_TOKEN
 
     async with Emulator() as emu:
         emu.state.secrets[DEFAULT_CREDENTIALS_SECRET] = {
-            "loginUrl": str(emu.base_url),
-            "instanceUrl": str(emu.base_url),
+            "loginUrl": str(emu.salesforce_login_url),  # login host: token refreshes only
+            "instanceUrl": str(emu.base_url),  # the org's instance: API calls
             "accessToken": SALESFORCE_ACCESS_TOKEN,
             "refreshToken": SALESFORCE_REFRESH_TOKEN,
-            "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
+            "clientId": SALESFORCE_CLIENT_ID,  # a refresh names the connected app
         }
         emu.state.salesforce.page_size = 2  # small pages, so query_all has pages to follow
         emu.state.salesforce.expire_access_tokens()

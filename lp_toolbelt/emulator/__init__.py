@@ -21,22 +21,16 @@ from __future__ import annotations
 
 from .app import ROUTE_MODULES, Emulator, build_app
 from .auth import verify_lp_auth
-from .state import (
-    DEFAULT_ACCOUNT_ID,
-    FAULT_KINDS,
-    SERVICE_NAMES,
-    STATE_KEY,
-    EmulatorState,
-    Fault,
-    FaultRegistry,
-    RecordedRequest,
-    fault_kind,
-    load_settings,
-)
+from .faults import FAULT_KINDS, Fault, FaultRegistry, fault_kind
+from .seed import DEFAULT_ACCOUNT_ID, load_settings
+from .services import ALLOWLIST_SERVICES, INFRA_SERVICES, SERVICE_NAMES
+from .state import STATE_KEY, EmulatorState, RecordedRequest
 
 __all__ = [
+    "ALLOWLIST_SERVICES",
     "DEFAULT_ACCOUNT_ID",
     "FAULT_KINDS",
+    "INFRA_SERVICES",
     "ROUTE_MODULES",
     "SERVICE_NAMES",
     "STATE_KEY",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .app import Emulator
-from .state import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
+from .seed import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
 
 __all__ = ["build_parser", "env_lines", "main", "serve"]
 

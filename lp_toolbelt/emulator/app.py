@@ -16,10 +16,10 @@ from typing import Any, Final, Self
 from aiohttp import web
 from yarl import URL
 
-from .._constants import DEFAULT_ALLOWLIST
 from ..config import ToolbeltConfig
 from .routes import context, csds, lp_api, msghist, proxy, salesforce, sentinel, smt, swift
-from .state import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT, STATE_KEY, EmulatorState
+from .seed import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
+from .state import STATE_KEY, EmulatorState
 
 __all__ = ["EMULATOR_URL", "ROUTE_MODULES", "Emulator", "build_app", "resolve_emulator_url"]
 
@@ -137,6 +137,16 @@ class Emulator:
         """``http://127.0.0.1:PORT``."""
         return URL(f"http://{self.host}")
 
+    @property
+    def salesforce_login_url(self) -> URL:
+        """``http://localhost:PORT``: the emulated Salesforce's login URL. It serves the token endpoint only; API
+        calls go to the ``instance_url`` a refresh answers (``base_url``). Like a live login host it is not on
+        the default allowlist: the whitelist must name it (the demo seed whitelists ``localhost``)."""
+        unlisted = self.state.unlisted_host
+        if unlisted is None or self._port is None:
+            raise RuntimeError("the emulator is not started")
+        return URL(f"http://{unlisted}")
+
     # ---- lifecycle
     async def start(self) -> None:
         """Serve on ``host:port``, point every CSDS service at the emulator and resolve :data:`EMULATOR_URL` in the
@@ -185,15 +195,15 @@ class Emulator:
 
     # ---- clients
     def config(self, **overrides: Any) -> ToolbeltConfig:
-        """A ``ToolbeltConfig`` for this emulator: its account, CSDS at ``self.host`` over http, the allowlist
-        the proxy applies, its rate cap (1000/s when uncapped) and a deep copy of the seeded secrets.
-        Keyword arguments override any field."""
+        """A ``ToolbeltConfig`` for this emulator: its account, CSDS at ``self.host`` over http, the seed's
+        whitelist (the default allowlist comes from CSDS, as live), its rate cap (1000/s when uncapped) and a deep
+        copy of the seeded secrets. Keyword arguments override any field."""
         rate = self.state.rate_limit if self.state.rate_limit is not None else UNCAPPED_CLIENT_RATE
         values: dict[str, Any] = {
             "account_id": self.state.account_id,
             "csds_domain": self.host,
             "scheme": "http",
-            "allowlist": (*DEFAULT_ALLOWLIST, *self.state.whitelist, self.host),
+            "allowlist": tuple(self.state.whitelist),
             "rate_limit": rate,
             "secrets": copy.deepcopy(self.state.secrets),
             "secrets_file": None,

@@ -5,34 +5,42 @@ OAuth 2 tokens, seen OAuth 1 nonces, the request log and the fault registry. Rou
 request, so a test can rotate a secret, expire tokens or arm a fault between two calls and the next request
 sees the change.
 
-Faults live here too, in one place: :data:`FAULT_KINDS` maps a kind name to the coroutine that acts it out.
-A new kind is one decorated function (``@fault_kind("name")``); ``FaultRegistry.add`` validates kinds against
-that table and the proxy middleware dispatches through it.
+The module is one of three: fault injection lives in :mod:`.faults`, the seed (demo account, packaged data,
+the settings.json reader) in :mod:`.seed`, the CSDS service names and the allowlist rule in :mod:`.services`.
+Their public names are re-exported here, so ``from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN``
+keeps working.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import copy
-import email.utils
 import hashlib
 import json
 import secrets as _secrets
-import socket
-import struct
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import web
 
-from .._constants import DEFAULT_ALLOWLIST, MAX_RESPONSE_BYTES
-from ..enums import LpServices
 from ..transport.allowlist import Allowlist
+from .faults import FAULT_KINDS, Fault, FaultAction, FaultRegistry, Handler, apply_fault, fault_kind
+from .seed import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_CONTEXT_API_KEY,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_SWIFT_KEY,
+    DEFAULT_SWIFT_USER,
+    SALESFORCE_ACCESS_TOKEN,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_REFRESH_TOKEN,
+    default_conversations,
+    default_skills,
+    load_settings,
+    salesforce_seed,
+)
+from .services import SERVICE_NAMES, proxy_allowlist, service_host, unlisted_host
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -42,6 +50,7 @@ __all__ = [
     "DEFAULT_SWIFT_USER",
     "FAULT_KINDS",
     "SALESFORCE_ACCESS_TOKEN",
+    "SALESFORCE_CLIENT_ID",
     "SALESFORCE_REFRESH_TOKEN",
     "SERVICE_NAMES",
     "STATE_KEY",
@@ -63,30 +72,7 @@ __all__ = [
     "load_settings",
 ]
 
-_PACKAGE: Final = "lp_toolbelt.emulator"
-DEFAULT_ACCOUNT_ID: Final = "12345678"
-DEFAULT_RATE_LIMIT: Final = 20.0
-DEFAULT_SWIFT_USER: Final = "swift-user"  # the emulated object storage account (GDPR util)
-DEFAULT_SWIFT_KEY: Final = "swift-key"
 OAUTH1_SECRET_FIELDS: Final = ("consumerKey", "consumerSecret", "token", "tokenSecret")
-
-# Every CSDS service the emulator answers for: the LpServices enum plus the names the utilities use.
-SERVICE_NAMES: Final[tuple[str, ...]] = tuple(
-    dict.fromkeys(
-        [
-            *(service.value for service in LpServices),
-            "msgHist",
-            "smt",
-            "swift",
-            "mavenContext",
-            "sentinel",
-            "accountConfigReadOnly",
-        ]
-    )
-)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-"""An aiohttp request handler (what a middleware calls next)."""
 
 
 # --------------------------------------------------------------------------------------------------- request log
@@ -106,345 +92,6 @@ class RecordedRequest:
     rate_limited: bool = False  # answered 429 by the proxy rate cap
     fault: str | None = None  # the fault kind applied, if any
     status: int | None = None  # the status answered (499 when the client hung up first, nginx-style)
-
-
-# --------------------------------------------------------------------------------------------------- faults
-@dataclass(slots=True)
-class Fault:
-    """An armed fault: applies to the next ``remaining`` requests of ``route`` (``None`` = until cleared).
-
-    ``delay`` (seconds) is honoured by every kind before it acts; ``status``/``body``/``headers``/
-    ``content_type`` shape the answer of kinds that answer; ``options`` carries kind-specific extras.
-    """
-
-    route: str
-    kind: str
-    remaining: int | None = 1
-    status: int = 500
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str | None = None
-    delay: float = 0.0
-    options: dict[str, Any] = field(default_factory=dict)
-    applied: int = 0
-
-
-FaultAction = Callable[[Fault, web.Request, Handler], Awaitable[web.StreamResponse]]
-"""A fault kind's behaviour: given the fault, the request and the real handler, produce the response."""
-
-FAULT_KINDS: dict[str, FaultAction] = {}
-"""Fault kind name → behaviour. Register new kinds with :func:`fault_kind`."""
-
-
-def fault_kind(name: str) -> Callable[[FaultAction], FaultAction]:
-    """Register a fault kind (decorator). The function receives the fault, the request and the real handler."""
-
-    def register(action: FaultAction) -> FaultAction:
-        FAULT_KINDS[name] = action
-        return action
-
-    return register
-
-
-def _fault_body(fault: Fault) -> tuple[bytes, str]:
-    body = fault.body
-    if body is None:
-        payload = json.dumps({"error": "emulated fault", "status": fault.status}).encode()
-        return payload, fault.content_type or "application/json"
-    if isinstance(body, bytes):
-        return body, fault.content_type or "application/octet-stream"
-    if isinstance(body, str):
-        return body.encode(), fault.content_type or "text/plain"
-    return json.dumps(body).encode(), fault.content_type or "application/json"
-
-
-@fault_kind("status")
-async def _status_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer ``fault.status`` with ``fault.body`` (JSON unless str/bytes) and ``fault.headers``."""
-    body, content_type = _fault_body(fault)
-    headers = {"Content-Type": content_type, **fault.headers}
-    return web.Response(status=fault.status, body=body, headers=headers)
-
-
-@fault_kind("latency")
-async def _latency_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Handle the request normally, after the fault's ``delay`` (applied by :func:`apply_fault`)."""
-    return await handler(request)
-
-
-# Fault kinds for the reliability suite (tests/reliability/). Kinds that corrupt an answer run the real handler
-# first, so the route's own status and headers (and its side effects) are kept and only the wire breaks.
-_MIB: Final = 1024 * 1024
-_HTML_PAGE: Final = b"<html><head><title>503 Service Unavailable</title></head><body>upstream unavailable</body></html>"
-
-
-async def _real_answer(request: web.Request, handler: Handler) -> tuple[int, dict[str, str], bytes]:
-    """Run the real handler: ``(status, headers without framing headers, body bytes)``."""
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        response = exc
-    body = response.body if isinstance(response, web.Response) else None
-    raw = bytes(body) if isinstance(body, bytes | bytearray | memoryview) else b""
-    skip = {"content-length", "transfer-encoding", "content-encoding"}
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
-    return response.status, headers, raw
-
-
-def _connected(request: web.Request) -> bool:
-    transport = request.transport
-    return transport is not None and not transport.is_closing()
-
-
-def _reset(request: web.Request) -> None:
-    """Drop the connection with a TCP RST (SO_LINGER 0), discarding anything not yet sent."""
-    transport = request.transport
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-
-
-async def _flushed(request: web.Request, limit: float = 1.0) -> None:
-    """Wait (at most ``limit`` seconds) until what was written has left the server's buffer."""
-    transport = request.transport
-    deadline = time.monotonic() + limit
-    # aiohttp has no "buffer drained" event to wait on: poll.
-    while transport is not None and transport.get_write_buffer_size() > 0 and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.001)
-
-
-async def _partial_answer(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Headers of the real answer announcing its full length, then only part of the body (``keep``, default 0.5).
-
-    An answer that cannot carry a body (204, 304) is sent as a 200 announcing one byte, so the client waits for it.
-    """
-    status, headers, body = await _real_answer(request, handler)
-    if status in (204, 304):
-        status = 200
-    keep = float(fault.options.get("keep", 0.5))
-    sent = body[: int(len(body) * min(max(keep, 0.0), 1.0))]
-    if len(sent) >= len(body):
-        sent = body[:-1]
-    response = web.StreamResponse(status=status, headers=headers)
-    response.content_length = max(len(body), 1)
-    await response.prepare(request)
-    if sent:
-        await response.write(sent)
-    await _flushed(request)
-    return response
-
-
-async def _wait_connected(request: web.Request, seconds: float) -> bool:
-    """Sleep ``seconds``, or less if the client hangs up; True when the client is still there."""
-    deadline = time.monotonic() + seconds
-    # aiohttp has no "client disconnected" event (handlers are not cancelled): poll the transport.
-    while _connected(request) and (left := deadline - time.monotonic()) > 0:  # noqa: ASYNC110
-        await asyncio.sleep(min(0.01, left))
-    return _connected(request)
-
-
-@fault_kind("stall")
-async def _stall_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Hold the request without answering until the client gives up (disconnects) or ``seconds`` (default 300)
-    pass; a client still waiting then gets the real answer. Use it to check that calls honour their timeout."""
-    if not await _wait_connected(request, float(fault.options.get("seconds", 300.0))):
-        return web.Response(status=499)  # nobody is listening; aiohttp drops it
-    return await handler(request)
-
-
-@fault_kind("reset_before_headers")
-async def _reset_before_headers_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Reset the connection (RST) before any byte of the answer. With ``process=True`` the real handler runs first
-    (its side effects happen, the client cannot know): the ambiguous failure that forbids replaying writes."""
-    if fault.options.get("process", False):
-        await _real_answer(request, handler)
-    _reset(request)
-    return web.Response(status=499)
-
-
-@fault_kind("reset_after_headers")
-async def _reset_after_headers_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Send the real status and headers (and ``keep`` of the body, default none), then reset the connection."""
-    if "keep" not in fault.options:
-        fault.options["keep"] = 0.0
-    response = await _partial_answer(fault, request, handler)
-    _reset(request)
-    return response
-
-
-@fault_kind("truncated_body")
-async def _truncated_body_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The real answer's headers and Content-Length, ``keep`` (default half) of its body, then a clean close."""
-    response = await _partial_answer(fault, request, handler)
-    if request.transport is not None:
-        request.transport.close()
-    return response
-
-
-@fault_kind("malformed_json")
-async def _malformed_json_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The real status and headers with a body that is not JSON (``body`` if given, else the real body cut short
-    and followed by garbage), still labelled ``application/json``."""
-    status, headers, real = await _real_answer(request, handler)
-    if fault.body is not None:
-        body = fault.body if isinstance(fault.body, bytes) else str(fault.body).encode()
-    else:
-        body = real[: len(real) // 2] + b"\x00<!-- not json"
-    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    return web.Response(status=status, body=body, headers=headers, content_type="application/json")
-
-
-@fault_kind("wrong_content_type")
-async def _wrong_content_type_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The real status with an HTML page (a captive portal or an upstream error page) labelled ``text/html``, or,
-    with ``keep_body=True``, the real body under the wrong label (``content_type`` overrides the label)."""
-    status, headers, real = await _real_answer(request, handler)
-    if fault.options.get("keep_body", False):
-        body = real
-    elif fault.body is not None:
-        body, _ = _fault_body(fault)
-    else:
-        body = _HTML_PAGE
-    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    headers["Content-Type"] = fault.content_type or "text/html; charset=utf-8"
-    return web.Response(status=status, body=body, headers=headers)
-
-
-@fault_kind("oversized_body")
-async def _oversized_body_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A 200 whose body is ``size`` bytes (default: the client's 64 MiB cap + 1), announced by Content-Length, or
-    streamed chunked with ``chunked=True``. Streaming stops when the client hangs up."""
-    size = int(fault.options.get("size", MAX_RESPONSE_BYTES + 1))
-    response = web.StreamResponse(status=200, headers={"Content-Type": fault.content_type or "application/json"})
-    if fault.options.get("chunked", False):
-        response.enable_chunked_encoding()
-    else:
-        response.content_length = size
-    await response.prepare(request)
-    chunk = b"7" * _MIB
-    left = size
-    try:
-        while left > 0 and _connected(request):
-            part = chunk if left >= _MIB else chunk[:left]
-            await response.write(part)
-            left -= len(part)
-    except ConnectionError:
-        pass
-    return response
-
-
-@fault_kind("rate_limited")
-async def _rate_limited_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """``429 Too Many Requests`` as the proxy sends it, with ``Retry-After``: ``retry_after`` seconds (default 1),
-    written as an HTTP-date (``now + retry_after``) when ``http_date=True``; ``headers`` can override it."""
-    seconds = float(fault.options.get("retry_after", 1))
-    if fault.options.get("http_date", False):
-        retry_after = email.utils.formatdate(time.time() + seconds, usegmt=True)
-    else:
-        retry_after = f"{seconds:g}"
-    headers = {"Retry-After": retry_after, **fault.headers}
-    return web.Response(status=429, text="Too Many Requests", content_type="text/plain", headers=headers)
-
-
-async def apply_fault(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Act out ``fault`` for ``request``: wait ``fault.delay`` seconds, then run the kind's behaviour.
-
-    A client that hangs up during the delay ends the wait (nothing is left sleeping once the emulator stops).
-    """
-    if fault.delay > 0 and not await _wait_connected(request, fault.delay):
-        return web.Response(status=499)  # nobody is listening; aiohttp drops it
-    return await FAULT_KINDS[fault.kind](fault, request, handler)
-
-
-class FaultRegistry:
-    """Armed faults, matched by route name (``"*"`` matches every route). First armed, first applied.
-
-    Kinds: ``status`` (answer ``status``/``body``/``headers``), ``latency`` (the real answer after ``delay``),
-    ``stall`` (no answer until the client hangs up, or ``seconds``), ``reset_before_headers`` (TCP reset; with
-    ``process=True`` after the real handler ran), ``reset_after_headers`` (real status and headers, then a reset),
-    ``truncated_body`` (``keep`` of the body, then a clean close), ``malformed_json``, ``wrong_content_type``
-    (an HTML page, or ``keep_body=True``), ``oversized_body`` (``size`` bytes, ``chunked=True``) and
-    ``rate_limited`` (429 with ``Retry-After``: ``retry_after`` seconds, ``http_date=True`` for the date form).
-
-    Example::
-
-        state.faults.add("csds", "status", status=503, times=2, headers={"Retry-After": "0"})
-        state.faults.add("skills", "latency", delay=0.5)
-        state.faults.add("*", "status", status=500, times=None)    # every request until cleared
-        state.faults.add("echo", "reset_before_headers", process=True)
-        state.faults.add("csds", "rate_limited", retry_after=2, http_date=True)
-        state.faults.clear()
-    """
-
-    __slots__ = ("_faults",)
-
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-
-    def add(
-        self,
-        route: str,
-        kind: str,
-        *,
-        times: int | None = 1,
-        status: int = 500,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        content_type: str | None = None,
-        delay: float = 0.0,
-        **options: Any,
-    ) -> Fault:
-        """Arm a fault for the next ``times`` requests to ``route`` (``times=None``: until cleared)."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(FAULT_KINDS)}")
-        if times is not None and times < 1:
-            raise ValueError("times must be >= 1 (or None for every request)")
-        if delay < 0:
-            raise ValueError("delay must be >= 0")
-        fault = Fault(
-            route=route,
-            kind=kind,
-            remaining=times,
-            status=status,
-            body=body,
-            headers=dict(headers or {}),
-            content_type=content_type,
-            delay=delay,
-            options=dict(options),
-        )
-        self._faults.append(fault)
-        return fault
-
-    def take(self, route: str | None) -> Fault | None:
-        """The fault to apply to one request of ``route`` (counted as used), or None."""
-        for fault in self._faults:
-            if fault.route == route or fault.route == "*":
-                fault.applied += 1
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
-
-    def clear(self, route: str | None = None) -> None:
-        """Disarm every fault, or only those armed for ``route``."""
-        if route is None:
-            self._faults.clear()
-        else:
-            self._faults = [f for f in self._faults if f.route != route]
-
-    @property
-    def active(self) -> list[Fault]:
-        """The faults still armed, in application order."""
-        return list(self._faults)
-
-    def __len__(self) -> int:
-        return len(self._faults)
 
 
 # --------------------------------------------------------------------------------------------------- rate cap
@@ -520,69 +167,7 @@ def _as_mapping(value: Any) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
-# --------------------------------------------------------------------------------------------------- seed
-def _default_settings() -> dict[str, Any]:
-    text = resources.files(_PACKAGE).joinpath("data", "settings.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-def _default_skills() -> list[dict[str, Any]]:
-    text = resources.files(_PACKAGE).joinpath("data", "skills.json").read_text(encoding="utf-8")
-    loaded: list[dict[str, Any]] = json.loads(text)
-    return loaded
-
-
-def _default_conversations() -> dict[str, dict[str, Any]]:
-    """The packaged conversation records (``data/conversations``, listed in its ``index.json``) by conversation id.
-
-    An index entry may give a ``conversationId`` to serve a file's record under (the documentation's examples
-    share one id); the record's ``info.conversationId`` is set to it.
-    """
-    base = resources.files(_PACKAGE).joinpath("data", "conversations")
-    index: list[dict[str, Any]] = json.loads(base.joinpath("index.json").read_text(encoding="utf-8"))
-    conversations: dict[str, dict[str, Any]] = {}
-    for entry in index:
-        payload = json.loads(base.joinpath(entry["file"]).read_text(encoding="utf-8"))
-        for record in payload["conversationHistoryRecords"]:
-            info = record.setdefault("info", {})
-            conversation_id = str(entry.get("conversationId") or info["conversationId"])
-            info["conversationId"] = conversation_id
-            conversations[conversation_id] = record
-    return conversations
-
-
-def load_settings(source: Path | str | Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
-    """Read a settings.json-style seed into ``(secrets, whitelist)``.
-
-    ``source`` is a path, an already-parsed mapping, or None for the packaged demo seed. ``secrets`` may be the
-    Functions CLI list ``[{"key", "value"}]`` or a plain ``{key: value}`` mapping. Values are deep-copied.
-    """
-    if source is None:
-        data: Mapping[str, Any] = _default_settings()
-    elif isinstance(source, Mapping):
-        data = source
-    else:
-        data = json.loads(Path(source).read_text(encoding="utf-8"))
-        if not isinstance(data, Mapping):
-            raise ValueError("settings must be a JSON object")
-    raw_secrets = data.get("secrets", [])
-    secrets: dict[str, Any] = {}
-    if isinstance(raw_secrets, Mapping):
-        secrets = {str(k): copy.deepcopy(v) for k, v in raw_secrets.items()}
-    else:
-        for entry in raw_secrets:
-            if not isinstance(entry, Mapping) or "key" not in entry:
-                raise ValueError('each secret must be an object with "key" and "value"')
-            secrets[str(entry["key"])] = copy.deepcopy(entry.get("value"))
-    whitelist = [str(item) for item in data.get("whitelist", [])]
-    return secrets, whitelist
-
-
 # --------------------------------------------------------------------------------------------------- context store
-DEFAULT_CONTEXT_API_KEY: Final = "emulator-maven-api-key"
-
-
 @dataclass(slots=True)
 class ContextSession:
     """One session of a Context Session Store namespace."""
@@ -602,13 +187,13 @@ class ContextNamespace:
 
 
 # --------------------------------------------------------------------------------------------------- salesforce
-SALESFORCE_ACCESS_TOKEN: Final = "emulator-sf-access-token"
-SALESFORCE_REFRESH_TOKEN: Final = "emulator-sf-refresh-token"
-
-
 @dataclass
 class SalesforceOrg:
     """The emulated Salesforce org: schema (for describe and validation), records, tokens and query cursors.
+
+    Login and instance are two Host names of the emulator (see ``routes/salesforce.py``): the login URL is
+    ``http://localhost:PORT`` (``login_host``), the instance URL a refresh answers is ``http://127.0.0.1:PORT``
+    (``instance_url``). A refresh must present ``client_id`` (and ``client_secret`` when one is set).
 
     Example::
 
@@ -621,11 +206,12 @@ class SalesforceOrg:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict, repr=False)  # sObject -> id -> fields
     access_tokens: dict[str, float] = field(default_factory=dict, repr=False)  # token -> time.monotonic() expiry
     refresh_tokens: set[str] = field(default_factory=lambda: {SALESFORCE_REFRESH_TOKEN}, repr=False)
-    client_id: str | None = None  # when set, a refresh must present this client id and secret
-    client_secret: str | None = field(default=None, repr=False)
+    client_id: str | None = SALESFORCE_CLIENT_ID  # the connected app a refresh must name (None: any client id)
+    client_secret: str | None = field(default=None, repr=False)  # when set, a refresh must present it too
     token_ttl: float = 7200.0
     page_size: int = 2000
-    instance_url: str | None = None  # the instance_url a refresh answers (None: the emulator's own URL)
+    instance_url: str | None = None  # the instance_url a refresh answers (None: http://{state.host})
+    login_host: str | None = None  # Host that serves only the token endpoint (None: state.unlisted_host)
     cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)  # query locator -> records
     refresh_count: int = 0
     id_counter: int = 1000
@@ -633,8 +219,7 @@ class SalesforceOrg:
     @classmethod
     def seeded(cls) -> SalesforceOrg:
         """The packaged demo org (data/salesforce.json) with the access token ``SALESFORCE_ACCESS_TOKEN``."""
-        text = resources.files(_PACKAGE).joinpath("data", "salesforce.json").read_text(encoding="utf-8")
-        data = json.loads(text)
+        data = salesforce_seed()
         org = cls(schema=data["sobjects"])
         org.records = {name: {r["Id"]: r for r in data["records"].get(name, [])} for name in org.schema}
         org.access_tokens[SALESFORCE_ACCESS_TOKEN] = time.monotonic() + org.token_ttl
@@ -677,7 +262,7 @@ class EmulatorState:
     rate_limit: float | None = DEFAULT_RATE_LIMIT  # requests/second through the proxy; None = no cap
     rate_tolerance: float = 0.05  # seconds of refill the bucket may run short (loopback jitter)
     services: dict[str, str] = field(default_factory=dict)  # CSDS service name -> host[:port]
-    skills: list[dict[str, Any]] = field(default_factory=_default_skills)
+    skills: list[dict[str, Any]] = field(default_factory=default_skills)
     requests: list[RecordedRequest] = field(default_factory=list)
     tokens: dict[str, IssuedToken] = field(default_factory=dict, repr=False)  # OAuth 2 access token -> its expiry
     token_ttl: int = 3600  # seconds, answered by Sentinel as the string expires_in
@@ -693,15 +278,16 @@ class EmulatorState:
     salesforce: SalesforceOrg = field(default_factory=SalesforceOrg.seeded)
     # Messaging Interactions (msgHist), SMT (SDEs) and Swift (conversation files): see routes/msghist.py, smt.py,
     # swift.py. A conversation's SMT visitor is conversation_visitors[id], else its first consumer participant.
-    conversations: dict[str, dict[str, Any]] = field(default_factory=_default_conversations, repr=False)  # id -> record
+    conversations: dict[str, dict[str, Any]] = field(default_factory=default_conversations, repr=False)  # id -> record
     conversation_visitors: dict[str, str] = field(default_factory=dict)  # conversation id -> SMT visitor id
     visitor_sdes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # visitor id -> events (msgHist shape)
+    sde_delay: float = 0.0  # seconds before an SDE reported through SMT shows in unAuthSdes (live: not real-time)
     swift_credentials: dict[str, str] = field(
         default_factory=lambda: {DEFAULT_SWIFT_USER: DEFAULT_SWIFT_KEY}, repr=False
     )  # Swift user -> key (X-Auth-User / X-Auth-Key)
     swift_tokens: dict[str, str] = field(default_factory=dict, repr=False)  # issued x-auth-token -> Swift user
     swift_files: dict[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)  # path -> (bytes, type)
-    _allowlist_cache: tuple[tuple[str, ...], Allowlist] | None = field(default=None, init=False, repr=False)
+    _allowlist_cache: tuple[tuple[Any, ...], Allowlist] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(
@@ -716,15 +302,23 @@ class EmulatorState:
         return cls(account_id=account_id, secrets=secrets, whitelist=whitelist, rate_limit=rate_limit)
 
     # ---- CSDS
+    @property
+    def unlisted_host(self) -> str | None:
+        """``localhost:PORT`` once serving: where the services outside LivePerson's default allowlist point
+        (``mavenContext``, ``auditLog``) and the Salesforce login URL's host. The proxy refuses it unless the
+        whitelist names it."""
+        return unlisted_host(self.host) if self.host else None
+
     def point_services_at(self, host: str, previous: str | None = None) -> None:
-        """Point every known service at ``host``; services set to something else by a test are kept
-        (except those that pointed at ``previous``, the emulator's former address)."""
+        """Point every known service at the emulator serving on ``host``: services on the default allowlist at
+        ``host``, the others at its ``localhost`` name (:func:`~.services.service_host`). Services a test set to
+        something else are kept, except those that pointed at ``previous`` (the emulator's former address)."""
         for name in SERVICE_NAMES:
-            self.services.setdefault(name, host)
+            self.services.setdefault(name, service_host(name, host))
         if previous is not None and previous != host:
+            moved = {previous: host, unlisted_host(previous): unlisted_host(host)}
             for name, current in list(self.services.items()):
-                if current == previous:
-                    self.services[name] = host
+                self.services[name] = moved.get(current, current)
 
     # ---- request log
     def count(self, route: str | None) -> int:
@@ -752,17 +346,15 @@ class EmulatorState:
 
     # ---- proxy
     def allowlist(self, own_port: int | None = None) -> Allowlist:
-        """The proxy's allowlist: LivePerson defaults + whitelist + the emulator's own address."""
-        own: list[str] = []
-        if self.host:
-            own.append(self.host)
-        if own_port is not None:
-            own += [f"127.0.0.1:{own_port}", f"localhost:{own_port}"]
-        key = (*self.whitelist, "|", *own)
+        """The proxy's allowlist, LivePerson's rule (:func:`~.services.proxy_allowlist`): the hosts of the default
+        CSDS services and of the infrastructure, the CSDS host (the emulator's own ``host``, else
+        ``127.0.0.1:own_port``) and the whitelist. Read from the current services and whitelist on every call."""
+        csds = self.host or (f"127.0.0.1:{own_port}" if own_port is not None else None)
+        key = (csds, *self.services.items(), *self.whitelist)
         cached = self._allowlist_cache
         if cached is not None and cached[0] == key:
             return cached[1]
-        compiled = Allowlist((*DEFAULT_ALLOWLIST, *self.whitelist, *own))
+        compiled = proxy_allowlist(self.services, csds, self.whitelist)
         self._allowlist_cache = (key, compiled)
         return compiled
 

@@ -1,9 +1,11 @@
-"""Fixtures shared by the integration tests: a running emulator (no proxy rate cap) and a Toolbelt pointed at it."""
+"""Fixtures shared by the integration tests: a running emulator (no proxy rate cap), a Toolbelt pointed at it, and
+a plain aiohttp session (no Toolbelt) for checking the emulator against the contract's text directly."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from lp_toolbelt import Toolbelt
@@ -20,3 +22,9 @@ async def emu() -> AsyncIterator[Emulator]:
 async def tb(emu: Emulator) -> AsyncIterator[Toolbelt]:
     async with Toolbelt(emu.config()) as toolbelt:
         yield toolbelt
+
+
+@pytest.fixture
+async def raw_session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session

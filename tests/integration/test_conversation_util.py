@@ -43,7 +43,7 @@ async def test_fixture_conversation_round_trips_through_the_emulator(emu: Emulat
     assert len(searches) == 1
     assert searches[0].method == "POST"
     assert searches[0].query == "v=2&source=FaaS_Toolbelt"
-    assert searches[0].auth_scheme == "OAuth"
+    assert searches[0].auth_scheme == "Bearer"  # the default app key is V2's (OAuth 2.0)
 
 
 async def test_v2_returns_unauthenticated_sdes(tb: Toolbelt) -> None:
@@ -145,6 +145,7 @@ async def test_search_is_retried_after_a_connection_reset(emu: Emulator, tb: Too
 async def test_refused_credentials_are_an_authentication_error(emu: Emulator) -> None:
     secrets = json.loads(json.dumps(emu.config().secrets))
     secrets[APP_KEY]["consumerSecret"] = "wrong"
+    del secrets["LIVEPERSON_DEFAULT_APP_KEY"]  # no V2 default app key: V1's legacy API key is the default
     async with Toolbelt(emu.config(secrets=secrets)) as tb:
         with pytest.raises(AuthenticationError) as info:
             await tb.conversation_util().get_conversation_by_id(FIXTURE_CONVERSATION_ID)

@@ -17,9 +17,16 @@ import pytest
 from oauthlib.oauth1 import Client
 from yarl import URL
 
-from lp_toolbelt._constants import DEFAULT_ALLOWLIST, PROXY_FORBIDDEN_MESSAGE
+from lp_toolbelt._constants import PROXY_FORBIDDEN_MESSAGE
 from lp_toolbelt.auth.oauth1 import OAuth1Credentials, OAuth1Signer
-from lp_toolbelt.emulator import SERVICE_NAMES, Emulator, EmulatorState, RecordedRequest
+from lp_toolbelt.emulator import (
+    ALLOWLIST_SERVICES,
+    INFRA_SERVICES,
+    SERVICE_NAMES,
+    Emulator,
+    EmulatorState,
+    RecordedRequest,
+)
 from lp_toolbelt.emulator.__main__ import serve
 from lp_toolbelt.enums import LpServices
 from lp_toolbelt.transport.limiter import LocalRateLimiter
@@ -108,8 +115,15 @@ async def test_csds_answer_shape(emu: Emulator, client_session: aiohttp.ClientSe
     for entry in entries:
         assert set(entry) == {"service", "account", "baseURI"}
         assert entry["account"] == ACCOUNT
-        assert entry["baseURI"] == emu.host == f"127.0.0.1:{emu.port}"
         assert "://" not in entry["baseURI"]
+    # One server, two Host names: the default-allowlist services (and the infrastructure) on 127.0.0.1, the
+    # others (mavenContext, auditLog) on localhost, which the proxy refuses unless the whitelist names it.
+    assert emu.host == f"127.0.0.1:{emu.port}"
+    for name in ALLOWLIST_SERVICES | INFRA_SERVICES:
+        assert services[name]["baseURI"] == emu.host
+    for name in set(SERVICE_NAMES) - ALLOWLIST_SERVICES - INFRA_SERVICES:
+        assert services[name]["baseURI"] == f"localhost:{emu.port}"
+    assert {"mavenContext", "auditLog"} <= set(SERVICE_NAMES) - ALLOWLIST_SERVICES - INFRA_SERVICES
 
 
 async def test_csds_unknown_account(emu: Emulator, client_session: aiohttp.ClientSession) -> None:
@@ -128,6 +142,7 @@ async def test_services_set_before_start_are_kept_and_restart_follows_the_port()
         assert emulator.state.services["smt"] == first
     async with emulator:
         assert emulator.state.services["smt"] == emulator.host
+        assert emulator.state.services["mavenContext"] == f"localhost:{emulator.port}"
         assert emulator.state.services["msgHist"] == "va.msghist.liveperson.net"
 
 
@@ -293,12 +308,10 @@ async def test_proxy_forbidden_request_never_reaches_the_route(
 @pytest.mark.parametrize(
     "host",
     [
-        "va.msghist.liveperson.net",  # *.msghist.liveperson.net
-        "api.liveperson.net",
         "my.crm.example.com",  # seeded whitelist
         "deep.sub.example.org",  # seeded *.example.org
-        "localhost:{port}",
-        "127.0.0.1:{port}",
+        "localhost:{port}",  # seeded "localhost" (the stand-in for a whitelisted Context zone host)
+        "127.0.0.1:{port}",  # CSDS and the default services
     ],
 )
 async def test_proxy_allows_allowlisted_hosts(emu: Emulator, client_session: aiohttp.ClientSession, host: str) -> None:
@@ -487,7 +500,8 @@ async def test_config_points_a_toolbelt_at_the_emulator(emu: Emulator) -> None:
     assert config.account_id == ACCOUNT
     assert config.csds_domain == emu.host
     assert config.scheme == "http"
-    assert config.allowlist == (*DEFAULT_ALLOWLIST, "my.crm.example.com", "*.example.org", emu.host)
+    # The seed's whitelist only: the default allowlist comes from CSDS (by service), as live.
+    assert config.allowlist == ("my.crm.example.com", "*.example.org", "localhost")
     assert config.rate_limit == 1000.0  # the fixture's emulator has no cap
     assert config.secrets_file is None
     assert config.secrets == emu.state.secrets
@@ -524,6 +538,8 @@ def test_default_seed() -> None:
     state = EmulatorState.from_settings(None)
     assert set(state.secrets[APP_KEY]) == {"consumerKey", "consumerSecret", "token", "tokenSecret"}
     assert set(state.secrets[OAUTH2_APP]) == {"client_id", "client_secret"}
+    assert set(state.secrets["LIVEPERSON_DEFAULT_APP_KEY"]) == {"client_id", "client_secret"}  # V2's OAuth 2.0 key
+    assert "localhost" in state.whitelist
     assert state.secrets["demo-secret"] == {"greeting": "hello"}
     assert state.whitelist
     assert state.account_id == ACCOUNT

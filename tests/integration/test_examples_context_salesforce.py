@@ -12,7 +12,12 @@ import pytest
 from examples import context_state, salesforce_query
 from lp_toolbelt import Toolbelt
 from lp_toolbelt.emulator import Emulator
-from lp_toolbelt.emulator.state import DEFAULT_CONTEXT_API_KEY, SALESFORCE_ACCESS_TOKEN, SALESFORCE_REFRESH_TOKEN
+from lp_toolbelt.emulator.state import (
+    DEFAULT_CONTEXT_API_KEY,
+    SALESFORCE_ACCESS_TOKEN,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_REFRESH_TOKEN,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -22,11 +27,11 @@ async def emu() -> AsyncIterator[Emulator]:
     async with Emulator(rate_limit=None) as emulator:
         emulator.state.secrets[context_state.DEFAULT_KEY_SECRET] = DEFAULT_CONTEXT_API_KEY
         emulator.state.secrets[salesforce_query.DEFAULT_CREDENTIALS_SECRET] = {
-            "loginUrl": str(emulator.base_url),
+            "loginUrl": str(emulator.salesforce_login_url),
             "instanceUrl": str(emulator.base_url),
             "accessToken": SALESFORCE_ACCESS_TOKEN,
             "refreshToken": SALESFORCE_REFRESH_TOKEN,
-            "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
+            "clientId": SALESFORCE_CLIENT_ID,
         }
         yield emulator
 

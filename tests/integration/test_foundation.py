@@ -7,6 +7,7 @@ import re
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -18,13 +19,26 @@ from lp_toolbelt.errors import ForbiddenHostError
 SKILLS = "/api/account/{acc}/configuration/le-users/skills"
 
 
+V1_KEY = "lp-faas-default-app-key"
+V2_KEY = "LIVEPERSON_DEFAULT_APP_KEY"
+
+
+def without_v2_key(emu: Emulator) -> dict[str, Any]:
+    """The emulator's secrets less V2's default app key: V1's legacy API key is then the default."""
+    secrets = dict(emu.config().secrets or {})
+    del secrets[V2_KEY]
+    return secrets
+
+
 def skills_path(emu: Emulator) -> str:
     return SKILLS.format(acc=emu.state.account_id)
 
 
 async def test_signed_oauth1_call_is_verified_by_the_server() -> None:
     async with Emulator() as emu, Toolbelt(emu.config()) as tb:
-        resp = await tb.lp_client()(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu), raise_for_status=True)
+        resp = await tb.lp_client()(
+            LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu), raise_for_status=True, app_key_secret_name=V1_KEY
+        )
         assert resp.status == 200
         assert isinstance(resp.json(), list)
         signed = [r for r in emu.state.requests if r.route == "skills"]
@@ -38,9 +52,9 @@ async def test_every_request_carries_a_fresh_uuid4_request_id() -> None:
         for _ in range(3):
             await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))
         ids = [r.request_id for r in emu.state.requests]
-        assert len(ids) == 4  # CSDS + 3 calls
+        assert len(ids) == 5  # CSDS + the Sentinel token (OAuth 2.0, the default app key) + 3 calls
         assert all(i is not None and uuid.UUID(i).version == 4 for i in ids)
-        assert len(set(ids)) == 4
+        assert len(set(ids)) == 5
 
 
 async def test_json_body_is_not_signed_and_query_is() -> None:
@@ -60,6 +74,7 @@ async def test_wrong_key_is_refused_after_one_renewal() -> None:
     async with Emulator() as emu:
         cfg = emu.config()
         secrets = dict(cfg.secrets or {})
+        del secrets[V2_KEY]  # no V2 default app key: V1's legacy API key is the default
         good = dict(secrets["lp-faas-default-app-key"])
         secrets["lp-faas-default-app-key"] = {**good, "consumerSecret": "wrong"}
         async with Toolbelt(cfg.model_copy(update={"secrets": secrets})) as tb:
@@ -73,7 +88,7 @@ async def test_wrong_key_is_refused_after_one_renewal() -> None:
 
 
 async def test_rotated_key_is_re_read_on_401() -> None:
-    async with Emulator() as emu, Toolbelt(emu.config()) as tb:
+    async with Emulator() as emu, Toolbelt(emu.config(secrets=without_v2_key(emu))) as tb:
         lp = tb.lp_client()
         assert (await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))).status == 200
         old = (await tb.secret_client().read_secret("lp-faas-default-app-key")).value

@@ -53,18 +53,21 @@ async def test_an_updated_app_key_is_used_at_once_and_the_old_one_no_more() -> N
 
 
 async def test_a_rotated_key_still_recovers_through_one_401() -> None:
-    async with Emulator(rate_limit=None) as emu, Toolbelt(emu.config()) as tb:
-        lp = tb.lp_client()
-        assert (await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))).status == 200
-        # Rotated at the source only: the cached secret is stale, the server answers 401 once, the re-read fixes it.
-        emu.state.secrets["lp-faas-default-app-key"] = dict(ROTATED)
-        await tb.secret_store.update("lp-faas-default-app-key", dict(ROTATED))
-        emu.state.clear_requests()
-        assert (await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))).status == 200
-        assert [r.status for r in emu.state.requests if r.route == "skills"] == [401, 200]
-        emu.state.clear_requests()
-        assert (await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))).status == 200
-        assert [r.status for r in emu.state.requests if r.route == "skills"] == [200]
+    async with Emulator(rate_limit=None) as emu:
+        secrets = dict(emu.config().secrets or {})
+        del secrets["LIVEPERSON_DEFAULT_APP_KEY"]  # no V2 default app key: V1's legacy API key is the default
+        async with Toolbelt(emu.config(secrets=secrets)) as tb:
+            lp = tb.lp_client()
+            assert (await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))).status == 200
+            # Rotated at the source only: the cached secret is stale, the server answers 401 once, the re-read fixes it.
+            emu.state.secrets["lp-faas-default-app-key"] = dict(ROTATED)
+            await tb.secret_store.update("lp-faas-default-app-key", dict(ROTATED))
+            emu.state.clear_requests()
+            assert (await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))).status == 200
+            assert [r.status for r in emu.state.requests if r.route == "skills"] == [401, 200]
+            emu.state.clear_requests()
+            assert (await lp(LpServices.ACCOUNT_CONFIG_READ_ONLY, skills_path(emu))).status == 200
+            assert [r.status for r in emu.state.requests if r.route == "skills"] == [200]
 
 
 async def test_oauth2_calls_reuse_the_token_and_follow_its_renewal() -> None:

@@ -41,7 +41,7 @@ async def test_the_demo_seed_points_salesforce_at_the_running_emulator() -> None
         assert emu.state.secrets["salesforce-credentials"] == {
             "loginUrl": str(emu.base_url),
             "instanceUrl": str(emu.base_url),
-            "clientId": "3MVG9-emulator-connected-app",
+            "clientId": "emulator-sf-connected-app",
             "accessToken": SALESFORCE_ACCESS_TOKEN,
             "refreshToken": SALESFORCE_REFRESH_TOKEN,
         }
@@ -58,8 +58,8 @@ async def test_the_local_toolbelt_lets_the_emulator_through_under_localhost_too(
         emu.state.secrets["salesforce-credentials"]["loginUrl"] = f"http://localhost:{emu.port}"
         result = await readme_handler("salesforce")(tb, {})
         assert result["totalSize"] == 2
-        # The emulator's plain config (what a Toolbelt gets without lp_toolbelt.local) does not: the wall it was.
-        async with Toolbelt(emu.config()) as plain:
+        # A config without the emulator's names (no whitelist) does not: the wall it was.
+        async with Toolbelt(emu.config(allowlist=())) as plain:
             with pytest.raises(ForbiddenHostError) as info:
                 await plain.http_client().get(url)
             assert info.value.code == ErrorCodes.HTTP_FORBIDDEN_HOST

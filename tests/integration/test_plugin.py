@@ -44,7 +44,7 @@ async def test_a_secret_the_test_adds_is_visible_to_the_toolbelt(lp_emulator, to
     lp_emulator.state.secrets["crm"] = {"user": "alice"}
     result = await handler(toolbelt, {"secret": "crm"})
     assert result == {"crm_user": "alice", "skills": len(lp_emulator.state.skills)}
-    assert [r.auth_scheme for r in lp_emulator.state.requests if r.route == "skills"] == ["OAuth"]
+    assert [r.auth_scheme for r in lp_emulator.state.requests if r.route == "skills"] == ["Bearer"]  # OAuth 2.0
 
 
 async def test_updates_land_in_the_emulator(lp_emulator, toolbelt):

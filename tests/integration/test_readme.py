@@ -23,7 +23,11 @@ from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltConfig
 from lp_toolbelt.cli import main
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.emulator.routes.msghist import FIXTURE_CONVERSATION_ID, add_conversation
-from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_REFRESH_TOKEN
+from lp_toolbelt.emulator.state import (
+    SALESFORCE_ACCESS_TOKEN,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_REFRESH_TOKEN,
+)
 from lp_toolbelt.local import emulator_toolbelt
 from tests.integration import _readme
 from tests.integration._readme import README, section
@@ -163,8 +167,8 @@ async def test_http_client(emu_tb: tuple[Emulator, Toolbelt]) -> None:
 async def test_lp_client(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     emu, tb = emu_tb
     result = await load("lp_client")(tb, {})
-    assert result == {"api_key": len(emu.state.skills), "oauth2_app": len(emu.state.skills)}
-    assert [r.auth_scheme for r in emu.state.requests if r.route == "skills"] == ["OAuth", "Bearer"]
+    assert result == {"oauth2_app": len(emu.state.skills), "legacy_api_key": 200}
+    assert [r.auth_scheme for r in emu.state.requests if r.route == "skills"] == ["Bearer", "OAuth"]
 
 
 async def test_csds(emu_tb: tuple[Emulator, Toolbelt]) -> None:
@@ -199,7 +203,7 @@ async def test_sdes(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     conversation_id = add_conversation(emu.state, ["hello"], visitor_id="visitor-1")
     payload = {"conversationId": conversation_id, "visitorId": "visitor-1", "sessionId": "session-1"}
     result = await load("sdes")(tb, payload)
-    assert result == {"authenticated": 1, "latest": "CUSTOMER_INFO"}
+    assert result == {"events": 1, "unauthenticated": 1, "latest": "CUSTOMER_INFO"}
     assert emu.state.count("smt") == 1
 
 
@@ -244,15 +248,17 @@ async def test_salesforce(emu_tb: tuple[Emulator, Toolbelt]) -> None:
         "instanceUrl": str(emu.base_url),
         "accessToken": SALESFORCE_ACCESS_TOKEN,
         "refreshToken": SALESFORCE_REFRESH_TOKEN,
-        "clientId": "3MVG9-emulator-connected-app",  # a refresh needs the app's client id
+        "clientId": SALESFORCE_CLIENT_ID,  # a refresh needs the app's client id
     }
     assert SALESFORCE_ACCESS_TOKEN in section("The clients")
     assert SALESFORCE_REFRESH_TOKEN in section("The clients")
+    emu.state.salesforce.expire_access_tokens()  # refreshed at the login URL, then API calls at the instance
     accounts = list(emu.state.salesforce.records["Account"].values())
     result = await load("salesforce")(tb, {})
     assert result["totalSize"] == 2
     assert result["all"] == len(accounts)
     assert result["first"] in {a["Name"] for a in accounts}
+    assert emu.state.salesforce.refresh_count == 1
 
 
 # ---------------------------------------------------------------------------------------------- the tables

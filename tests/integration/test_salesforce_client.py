@@ -14,11 +14,10 @@ from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltError
 from lp_toolbelt._constants import DEFAULT_ALLOWLIST
 from lp_toolbelt.clients.salesforce import SalesforceAuthError, SalesforceConnection, SalesforceError
 from lp_toolbelt.emulator import Emulator
-from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_REFRESH_TOKEN
+from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_CLIENT_ID, SALESFORCE_REFRESH_TOKEN
 from lp_toolbelt.errors import ForbiddenHostError
 
 ACME = "001000000000001AAA"
-CLIENT_ID = "3MVG9-emulator-connected-app"
 ACCOUNT_NAMES = ["Acme Corporation", "Globex", "Initech", "Umbrella Health", "Stark Logistics"]
 
 
@@ -28,7 +27,7 @@ def con(emu: Emulator, tb: Toolbelt) -> SalesforceConnection:
         login_url=str(emu.base_url),
         access_token=SALESFORCE_ACCESS_TOKEN,
         refresh_token=SALESFORCE_REFRESH_TOKEN,
-        client_id=CLIENT_ID,
+        client_id=SALESFORCE_CLIENT_ID,  # Salesforce's refresh-token grant requires it
         instance_url=str(emu.base_url),
     )
 
@@ -223,28 +222,24 @@ async def test_refresh_with_client_credentials(emu: Emulator, tb: Toolbelt) -> N
 
 
 async def test_refresh_moves_to_the_new_instance_url(emu: Emulator) -> None:
-    other = f"localhost:{emu.port}"
-    emu.state.salesforce.instance_url = f"http://{other}"
-    config = emu.config(allowlist=(*DEFAULT_ALLOWLIST, emu.host, other))
-    async with Toolbelt(config) as tb:
-        con = tb.sf_client().connect_to_salesforce(
-            login_url=str(emu.base_url),
-            access_token=SALESFORCE_ACCESS_TOKEN,
-            refresh_token=SALESFORCE_REFRESH_TOKEN,
-            client_id=CLIENT_ID,
-            instance_url=str(emu.base_url),
-        )
-        emu.state.salesforce.expire_access_tokens()
-        await con.query("SELECT Id FROM Account LIMIT 1")
-        assert con.instance_url == f"http://{other}"
-        await con.sobject("Account").describe()
-    hosts = [(r.route, r.host) for r in emu.state.requests if (r.route or "").startswith("sf-")]
-    assert hosts == [
-        ("sf-query", emu.host),
-        ("sf-token", emu.host),
-        ("sf-query", other),
-        ("sf-describe", other),
-    ]
+    async with Emulator(rate_limit=None) as moved:
+        moved.state.salesforce = emu.state.salesforce  # the same org, now served by another instance
+        emu.state.salesforce.instance_url = str(moved.base_url)
+        config = emu.config(allowlist=(*DEFAULT_ALLOWLIST, emu.host, moved.host))
+        async with Toolbelt(config) as tb:
+            con = tb.sf_client().connect_to_salesforce(
+                login_url=str(emu.base_url),
+                access_token=SALESFORCE_ACCESS_TOKEN,
+                refresh_token=SALESFORCE_REFRESH_TOKEN,
+                client_id=SALESFORCE_CLIENT_ID,
+                instance_url=str(emu.base_url),
+            )
+            emu.state.salesforce.expire_access_tokens()
+            await con.query("SELECT Id FROM Account LIMIT 1")
+            assert con.instance_url == str(moved.base_url)
+            await con.sobject("Account").describe()
+        assert routes(emu) == [("sf-query", 401), ("sf-token", 200)]
+        assert routes(moved) == [("sf-query", 200), ("sf-describe", 200)]
 
 
 async def test_no_refresh_token_means_auth_error(emu: Emulator, tb: Toolbelt) -> None:

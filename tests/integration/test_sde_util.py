@@ -1,4 +1,5 @@
-"""SDEUtil against the emulator: SDEs reported through SMT show up in the visitor's conversation afterwards."""
+"""SDEUtil against the emulator: SDEs reported through SMT show up in the visitor's conversation afterwards, as
+unauthenticated SDEs (``unAuthSdes``, ``isAuthenticated: false``), as LivePerson lists them."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ async def test_added_sdes_show_up_in_the_visitors_conversation(emu: Emulator, tb
     await sde.add_sdes(ENGAGEMENT_ATTRIBUTES, FIXTURE_VISITOR, "session-1")
     conv = await tb.conversation_util().get_conversation_by_id(FIXTURE_CONVERSATION_ID)
     sdes = sde.get_sdes_from_conv(conv)
-    events = sdes.sdes.events
-    assert len(events) == 2 + len(ENGAGEMENT_ATTRIBUTES)  # the fixture's two, then ours
+    assert [e.sde_type for e in sdes.sdes.events] == ["CUSTOMER_INFO", "PERSONAL_INFO"]  # the fixture's, untouched
+    events = sdes.un_auth_sdes.events
+    assert len(events) == len(ENGAGEMENT_ATTRIBUTES)  # ours, reported through SMT: unauthenticated
+    assert all(e.is_authenticated is False for e in events)
     stamps = [e.timestamp for e in events]
     assert None not in stamps
     assert stamps == sorted(stamps)  # type: ignore[type-var]
-    assert [e.sde_type for e in events[:2]] == ["CUSTOMER_INFO", "PERSONAL_INFO"]  # the 2017 ones are oldest
     assert events[-1].sde_type == "SEARCH_CONTENT"  # the last one reported is the most recent
     assert events[-1].search_content is not None
     assert events[-1].search_content["keywords"] == ENGAGEMENT_ATTRIBUTES[-1]["keywords"]
@@ -37,7 +39,7 @@ async def test_added_sdes_show_up_in_the_visitors_conversation(emu: Emulator, tb
     assert len(smt) == 1
     assert smt[0].method == "PUT"
     assert smt[0].query == "v=1&sid=session-1"
-    assert smt[0].auth_scheme == "OAuth"
+    assert smt[0].auth_scheme == "Bearer"  # the default app key is V2's (OAuth 2.0)
 
 
 async def test_typed_event_payloads_after_the_round_trip(emu: Emulator, tb: Toolbelt) -> None:
@@ -48,17 +50,20 @@ async def test_typed_event_payloads_after_the_round_trip(emu: Emulator, tb: Tool
     )
     await sde.add_sdes([{"type": "lead", "lead": {"topic": "upgrade", "value": 200}}], "visitor-7", "s")
     conv = await tb.conversation_util().get_conversation_by_id(conv_id)
-    events = sde.get_sdes_from_conv(conv).sdes.events
+    both = sde.get_sdes_from_conv(conv)
+    assert both.sdes.events == []
+    events = both.un_auth_sdes.events
     assert [e.sde_type for e in events] == ["CUSTOMER_INFO", "LEAD"]
     assert events[0].data == {
         "customerInfo": {"customerId": "138766AC", "ctype": "vip"},
         "serverTimeStamp": events[0].server_time_stamp,
+        "isAuthenticated": False,
     }
     assert events[1].lead is not None
     assert events[1].lead["lead"] == {"topic": "upgrade", "value": 200}
     other = add_conversation(emu.state, ["hi"], visitor_id="someone-else")
     conv = await tb.conversation_util().get_conversation_by_id(other)
-    assert sde.get_sdes_from_conv(conv).sdes.events == []  # SDEs belong to their visitor only
+    assert sde.get_sdes_from_conv(conv).un_auth_sdes.events == []  # SDEs belong to their visitor only
 
 
 async def test_visitor_ids_are_one_path_segment(emu: Emulator, tb: Toolbelt) -> None:
@@ -104,6 +109,7 @@ async def test_emulator_smt_route_checks_session_and_body(emu: Emulator, tb: Too
 async def test_refused_credentials(emu: Emulator) -> None:
     secrets = json.loads(json.dumps(emu.config().secrets))
     secrets["lp-faas-default-app-key"]["tokenSecret"] = "wrong"
+    del secrets["LIVEPERSON_DEFAULT_APP_KEY"]  # no V2 default app key: V1's legacy API key is the default
     async with Toolbelt(emu.config(secrets=secrets)) as tb:
         with pytest.raises(AuthenticationError) as info:
             await tb.sde_util().add_sdes([{"type": "cart"}], "v", "s")

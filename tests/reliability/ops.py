@@ -173,7 +173,7 @@ def salesforce(tb: Toolbelt, emu: Emulator) -> Any:
         refresh_token=SALESFORCE_REFRESH_TOKEN
         if SALESFORCE_REFRESH_TOKEN in org.refresh_tokens
         else min(org.refresh_tokens),
-        client_id=org.client_id or "3MVG9-emulator-connected-app",
+        client_id=org.client_id or "emulator-sf-connected-app",
         client_secret=org.client_secret,
         instance_url=str(emu.base_url),
     )

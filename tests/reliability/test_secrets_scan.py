@@ -48,7 +48,7 @@ SETTINGS = {
         {"key": OAUTH2_APP, "value": {"client_id": "app-client-1", "client_secret": SECRET["client_secret"]}},
         {"key": "demo-secret", "value": {"greeting": SECRET["plain"]}},
     ],
-    "whitelist": [],
+    "whitelist": ["localhost"],  # the emulator's Context Session Store host: not on the default allowlist
 }
 FAULTS: list[tuple[str, dict[str, Any]]] = [
     ("status", {"status": 401, "times": None}),

@@ -6,15 +6,20 @@ account (else 404). Namespaces live in ``state.context_namespaces``; the built-i
 or deleted (400). In a namespace with ``ttlSecond``, a session expires that many seconds after its last write
 (``state.context_clock``, Unix seconds — tests may replace it to move time).
 
+As LivePerson documents, creating a namespace that exists is neither a re-creation nor an error (its sessions,
+``createdAt`` and TTL stay as they are), and deleting a namespace, a session or a property that does not exist
+(never created, already deleted, or expired) is no error: the service answers ``204`` as for a delete that
+removed something.
+
 =====================================================================  ==============================================
-``POST /v1/account/{acc}[?ttlSecond=n]`` body ``{"name"}``             204 (re-creating updates the TTL)
+``POST /v1/account/{acc}[?ttlSecond=n]`` body ``{"name"}``             204 (an existing one is left unchanged)
 ``GET /v1/account/{acc}``                                              200 ``[{"name", "createdAt", "ttlSecond"?}]``
-``DELETE /v1/account/{acc}/{ns}``                                      204, 404 unknown
+``DELETE /v1/account/{acc}/{ns}``                                      204 (also when it does not exist)
 ``PATCH /v1/account/{acc}/{ns}/{sid}/properties`` body = object        204 (merge; creates the session)
 ``GET /v1/account/{acc}/{ns}/{sid}/properties``                        200 object, 404 unknown namespace/session
-``DELETE /v1/account/{acc}/{ns}/{sid}/properties[/]``                  204 (deletes the session), 404 unknown
+``DELETE /v1/account/{acc}/{ns}/{sid}/properties[/]``                  204 (deletes the session; also when missing)
 ``GET /v1/account/{acc}/{ns}/{sid}/properties/{name}``                 200 text (strings as is, else JSON), 404
-``DELETE /v1/account/{acc}/{ns}/{sid}/properties/{name}``              204, 404 unknown
+``DELETE /v1/account/{acc}/{ns}/{sid}/properties/{name}``              204 (also when missing)
 ``GET /v1/account/{acc}/{ns}/session-ids[?page=&perPage=]``            200 ``["sid", ...]``, 404 unknown namespace
 =====================================================================  ==============================================
 
@@ -70,16 +75,20 @@ class _Store:
         if request.match_info.get("account") != self.state.account_id:
             raise _http(404, "unknown account")
 
+    def existing(self, name: str) -> ContextNamespace | None:
+        """The namespace (a built-in one is created on first use), or None."""
+        found = self.state.context_namespaces.get(name)
+        if found is None and name in CONTEXT_BUILTIN_NAMESPACES:
+            found = ContextNamespace(name=name, created_at=self.state.context_clock())
+            self.state.context_namespaces[name] = found
+        return found
+
     def namespace(self, name: str) -> ContextNamespace:
         """The namespace (a built-in one is created on first use), or 404."""
-        found = self.state.context_namespaces.get(name)
-        if found is not None:
-            return found
-        if name in CONTEXT_BUILTIN_NAMESPACES:
-            builtin = ContextNamespace(name=name, created_at=self.state.context_clock())
-            self.state.context_namespaces[name] = builtin
-            return builtin
-        raise _http(404, f"namespace {name!r} does not exist")
+        found = self.existing(name)
+        if found is None:
+            raise _http(404, f"namespace {name!r} does not exist")
+        return found
 
     def sessions(self, ns: ContextNamespace) -> dict[str, ContextSession]:
         """The namespace's live sessions (expired ones are dropped first)."""
@@ -147,11 +156,8 @@ def setup(app: web.Application, state: EmulatorState) -> None:
             return json_error(400, 'the body must be {"name": "<namespace>"}')
         if name in CONTEXT_BUILTIN_NAMESPACES:
             return json_error(400, f"{name!r} is a built-in namespace")
-        existing = state.context_namespaces.get(name)
-        if existing is None:
+        if name not in state.context_namespaces:  # an existing namespace is neither recreated nor an error
             state.context_namespaces[name] = ContextNamespace(name, created_at=state.context_clock(), ttl_second=ttl)
-        elif ttl is not None:
-            existing.ttl_second = ttl
         return web.Response(status=204)
 
     async def namespace(request: web.Request) -> web.Response:
@@ -159,20 +165,20 @@ def setup(app: web.Application, state: EmulatorState) -> None:
         name = request.match_info["namespace"]
         if name in CONTEXT_BUILTIN_NAMESPACES:
             return json_error(400, f"{name!r} is a built-in namespace")
-        if state.context_namespaces.pop(name, None) is None:
-            return json_error(404, f"namespace {name!r} does not exist")
+        state.context_namespaces.pop(name, None)  # deleting a missing namespace is no error
         return web.Response(status=204)
 
     async def properties(request: web.Request) -> web.Response:
         store.check(request)
-        ns = store.namespace(request.match_info["namespace"])
         sid = request.match_info["session"]
+        if request.method == "DELETE":  # deleting a missing session is no error
+            found = store.existing(request.match_info["namespace"])
+            if found is not None:
+                store.sessions(found).pop(sid, None)
+            return web.Response(status=204)
+        ns = store.namespace(request.match_info["namespace"])
         if request.method == "GET":
             return web.json_response(store.session(ns, sid).properties)
-        if request.method == "DELETE":
-            store.session(ns, sid)
-            del ns.sessions[sid]
-            return web.Response(status=204)
         if request.method != "PATCH":
             return json_error(405, "method not allowed")
         body = await _json_body(request)
@@ -185,14 +191,17 @@ def setup(app: web.Application, state: EmulatorState) -> None:
 
     async def prop(request: web.Request) -> web.Response:
         store.check(request)
+        name = request.match_info["name"]
+        if request.method == "DELETE":  # deleting a missing property is no error
+            found = store.existing(request.match_info["namespace"])
+            session = store.sessions(found).get(request.match_info["session"]) if found is not None else None
+            if session is not None:
+                session.properties.pop(name, None)
+            return web.Response(status=204)
         ns = store.namespace(request.match_info["namespace"])
         session = store.session(ns, request.match_info["session"])
-        name = request.match_info["name"]
         if name not in session.properties:
             return json_error(404, f"property {name!r} does not exist")
-        if request.method == "DELETE":
-            del session.properties[name]
-            return web.Response(status=204)
         if request.method != "GET":
             return json_error(405, "method not allowed")
         value = session.properties[name]

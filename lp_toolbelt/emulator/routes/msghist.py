@@ -7,8 +7,9 @@
 * Records come from ``state.conversations``: the packaged documentation examples (``data/conversations``) and
   any added with :func:`add_conversation` (generated transcripts, hosted files seeded into the emulated Swift).
 * SDEs reported through the SMT route for the conversation's visitor are appended to the record's
-  ``sdes.events`` — a real round trip. The visitor is ``state.conversation_visitors[id]``, else the record's first
-  consumer participant.
+  ``unAuthSdes.events`` (SDEs reported through the monitoring API are unauthenticated, as LivePerson lists them),
+  once ``state.sde_delay`` seconds have passed since they arrived — a real round trip. The visitor is
+  ``state.conversation_visitors[id]``, else the record's first consumer participant.
 * ``contentToRetrieve`` keeps ``info`` plus the parts asked for; ``unAuthSdes`` is returned only with ``v=2``, as
   the real API does.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -158,11 +160,14 @@ def _served_record(
     record = copy.deepcopy(stored)
     visitor = conversation_visitor(state, conversation_id)
     reported = state.visitor_sdes.get(visitor, []) if visitor is not None else []
+    if state.sde_delay > 0:  # the monitoring API is not real-time
+        visible_until = (time.time() - state.sde_delay) * 1000
+        reported = [event for event in reported if event["serverTimeStamp"] <= visible_until]
     if reported:
-        sdes = record.get("sdes")
-        if not isinstance(sdes, dict) or not isinstance(sdes.get("events"), list):
-            sdes = record["sdes"] = {"events": []}
-        sdes["events"].extend(copy.deepcopy(reported))
+        unauth = record.get("unAuthSdes")
+        if not isinstance(unauth, dict) or not isinstance(unauth.get("events"), list):
+            unauth = record["unAuthSdes"] = {"events": []}
+        unauth["events"].extend(copy.deepcopy(reported))
     if version != "2":
         record.pop("unAuthSdes", None)  # v=1 has no unauthenticated SDEs
     if content is not None:

@@ -3,11 +3,15 @@
 For each request, in order:
 
 1. record it in ``state.requests`` (never the Authorization value, only its scheme);
-2. ``403`` with the proxy's text when the Host header is not allowed by
-   ``Allowlist(DEFAULT_ALLOWLIST + state.whitelist + the emulator's own 127.0.0.1:PORT / localhost:PORT)``;
+2. ``403`` with the proxy's text when the Host header (``host[:port]``) is not allowed by LivePerson's rule
+   (``state.allowlist()``, see :mod:`lp_toolbelt.emulator.services`): a host CSDS (``state.services``) returns
+   for a service on the default list (``ALLOWLIST_SERVICES``) or for the infrastructure (``INFRA_SERVICES``),
+   the CSDS host itself, or an entry of ``state.whitelist``. So ``127.0.0.1:PORT`` (where the default services
+   point) passes, while ``localhost:PORT`` (``mavenContext``, ``auditLog``, the Salesforce login host) passes
+   only when whitelisted;
 3. ``429 Too Many Requests`` with ``Retry-After: 1`` above ``state.rate_limit`` (token bucket: capacity = cap,
    refilled at cap per second — a client pacing at the cap is let through, a burst of twice the cap is not);
-4. the next armed fault for the route, if any (see :class:`~lp_toolbelt.emulator.state.FaultRegistry`);
+4. the next armed fault for the route, if any (see :class:`~lp_toolbelt.emulator.faults.FaultRegistry`);
 5. the route itself.
 """
 
@@ -20,7 +24,8 @@ from aiohttp.typedefs import Middleware
 from yarl import URL
 
 from ..._constants import PROXY_FORBIDDEN_MESSAGE
-from ..state import EmulatorState, Handler, RecordedRequest, apply_fault
+from ..faults import Handler, apply_fault
+from ..state import EmulatorState, RecordedRequest
 
 __all__ = ["REQUEST_ID_HEADER", "proxy_middleware"]
 

@@ -1,13 +1,28 @@
 """Emulated Salesforce: OAuth 2 token refresh and a minimal REST API over ``state.salesforce`` (a SalesforceOrg).
 
-The login URL and the instance URL are both the emulator's own base URL (unless ``org.instance_url`` says
-otherwise). REST calls need ``Authorization: Bearer <token>`` with a live token of ``org.access_tokens`` (the seed
-token is ``SALESFORCE_ACCESS_TOKEN``; ``org.expire_access_tokens()`` expires them all), else 401
-``INVALID_SESSION_ID``. Errors use Salesforce's body ``[{"message", "errorCode"}]``.
+**Login URL and instance URL are two Host names of the one server**, as Salesforce's are two hosts
+(``login.salesforce.com`` and ``MyDomain.my.salesforce.com``):
+
+* the login URL is ``http://localhost:PORT`` (``state.unlisted_host``, or ``org.login_host``). Like every host
+  outside LivePerson's default allowlist, the proxy refuses it unless the whitelist names it (the demo seed
+  whitelists ``localhost``; live, a user whitelists ``login.salesforce.com``). It serves the token endpoint only:
+  a REST call sent there answers ``400 [{"errorCode": "URL_NOT_RESET", "message": "Destination URL not reset. The
+  URL returned from login must be set"}]``, Salesforce's answer to an API call at a login host.
+* the instance URL, answered as ``instance_url`` by every refresh, is ``http://127.0.0.1:PORT`` (the emulator's
+  own address, ``Emulator.base_url``; ``org.instance_url`` overrides it). It serves the REST API, and the token
+  endpoint too (Salesforce accepts a refresh at a My Domain host). The emulator allows it as the CSDS host; live,
+  the instance host must be whitelisted as well.
+
+The refresh-token grant requires ``client_id`` (Salesforce lists it; jsforce refuses to refresh without one): a
+refresh without it, or naming another app than ``org.client_id``, answers ``400 {"error": "invalid_client_id",
+"error_description": "client identifier invalid"}``; with ``org.client_secret`` set, a wrong or missing secret
+answers ``400 invalid_client``. REST calls need ``Authorization: Bearer <token>`` with a live token of
+``org.access_tokens`` (the seed token is ``SALESFORCE_ACCESS_TOKEN``; ``org.expire_access_tokens()`` expires them
+all), else 401 ``INVALID_SESSION_ID``. Errors use Salesforce's body ``[{"message", "errorCode"}]``.
 
 ==================================================================  ===============================================
 ``POST /services/oauth2/token`` form ``grant_type=refresh_token``   200 ``{"access_token", "instance_url", ...}``;
-``refresh_token`` [``client_id``, ``client_secret``]                400 ``{"error", "error_description"}``
+``refresh_token``, ``client_id`` [, ``client_secret``]              400 ``{"error", "error_description"}``
 ``GET /services/data/{v}/query?q=SOQL``                             200 ``{"totalSize", "done", "records",
                                                                     "nextRecordsUrl"?}`` (pages of ``page_size``)
 ``GET /services/data/{v}/query/{locator}``                          the next page
@@ -36,7 +51,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from ..state import EmulatorState, Handler, SalesforceOrg
+from ..faults import Handler
+from ..state import EmulatorState, SalesforceOrg
 
 __all__ = [
     "ROUTE_SF_CREATE",
@@ -232,7 +248,13 @@ def setup(app: web.Application, state: EmulatorState) -> None:
     """Add the Salesforce token and REST routes."""
 
     def authorize(request: web.Request) -> str:
-        """The API version of a REST request, once the bearer token and the version are checked."""
+        """The API version of a REST request, once the host (not the login host), the bearer token and the
+        version are checked."""
+        login_host = state.salesforce.login_host or state.unlisted_host
+        if login_host is not None and request.host.lower() == login_host.lower():
+            raise _Reject(
+                _error(400, "URL_NOT_RESET", "Destination URL not reset. The URL returned from login must be set")
+            )
         scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
         if scheme.lower() not in ("bearer", "oauth") or not state.salesforce.access_token_valid(token.strip()):
             raise _Reject(_error(401, "INVALID_SESSION_ID", "Session expired or invalid"))
@@ -255,17 +277,18 @@ def setup(app: web.Application, state: EmulatorState) -> None:
         form = await request.post()
         if form.get("grant_type") != "refresh_token":
             return _oauth_error("unsupported_grant_type", "grant type not supported")
-        if org.client_id is not None:
-            if form.get("client_id") != org.client_id:
-                return _oauth_error("invalid_client_id", "client identifier invalid")
-            if form.get("client_secret") != org.client_secret:
-                return _oauth_error("invalid_client", "invalid client credentials")
+        client_id = form.get("client_id")
+        known = org.client_id is None or client_id == org.client_id
+        if not isinstance(client_id, str) or not client_id or not known:
+            return _oauth_error("invalid_client_id", "client identifier invalid")
+        if org.client_secret is not None and form.get("client_secret") != org.client_secret:
+            return _oauth_error("invalid_client", "invalid client credentials")
         refresh = form.get("refresh_token")
         if not isinstance(refresh, str) or refresh not in org.refresh_tokens:
             return _oauth_error("invalid_grant", "expired access/refresh token")
         access = org.issue_access_token()
         org.refresh_count += 1
-        instance = org.instance_url or f"{request.scheme}://{request.host}"
+        instance = org.instance_url or f"{request.scheme}://{state.host or request.host}"
         return web.json_response(
             {
                 "access_token": access,

@@ -4,9 +4,11 @@
 ``smt``), behind :func:`~lp_toolbelt.emulator.auth.verify_lp_auth`. The body is a non-empty JSON list of SDEs,
 each with a ``type`` from ``SDETypes`` (``400`` otherwise; ``sid`` is required). Each SDE is stored in
 ``state.visitor_sdes[visitorId]`` in the shape the Messaging Interactions API reports it — ``{"customerInfo":
-{"customerInfo": {...}, "serverTimeStamp": ...}, "sdeType": "CUSTOMER_INFO", "serverTimeStamp": ...}`` — so the
-visitor's conversations show it in ``sdes.events`` afterwards. ``serverTimeStamp`` is the arrival time in epoch
-ms, strictly increasing per visitor. Answer: ``200 {}``.
+{"customerInfo": {...}, "serverTimeStamp": ..., "isAuthenticated": false}, "sdeType": "CUSTOMER_INFO",
+"serverTimeStamp": ..., "isAuthenticated": false}``. SDEs reported through this monitoring API are
+**unauthenticated**: LivePerson lists them under the conversation's ``unAuthSdes`` (returned with ``v=2`` only),
+never under ``sdes``, and not in real time (``state.sde_delay`` seconds after arrival; 0 by default).
+``serverTimeStamp`` is the arrival time in epoch ms, strictly increasing per visitor. Answer: ``200 {}``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ __all__ = ["ROUTE_SMT", "setup", "smt_to_event"]
 ROUTE_SMT: Final = "smt"
 
 # SMT type -> (msgHist sdeType, event key, the SMT field nested under the key again or None when flat)
+# The documentation's unAuthSdes example marks these nested payloads unauthenticated too, the others only outside.
+_MARKED_INSIDE: Final = frozenset({"customerInfo", "personalInfo"})
 _EVENT_SHAPES: Final[dict[str, tuple[str, str, str | None]]] = {
     SDETypes.CUSTOMER_INFO.value: ("CUSTOMER_INFO", "customerInfo", "info"),
     SDETypes.MARKETING_SOURCE.value: ("MARKETING_CAMPAIGN_INFO", "marketingCampaignInfo", "info"),
@@ -44,14 +48,16 @@ _EVENT_SHAPES: Final[dict[str, tuple[str, str, str | None]]] = {
 
 
 def smt_to_event(sde: dict[str, Any], server_time_stamp: int) -> dict[str, Any]:
-    """One SMT SDE (``{"type": "ctmrinfo", "info": {...}}``) as a msgHist ``sdes.events[]`` item (pure)."""
+    """One SMT SDE (``{"type": "ctmrinfo", "info": {...}}``) as a msgHist ``unAuthSdes.events[]`` item (pure)."""
     sde_type, key, nested = _EVENT_SHAPES[sde["type"]]
     if nested is not None:
         inner: dict[str, Any] = {key: copy.deepcopy(sde.get(nested, {}))}  # e.g. customerInfo.customerInfo
     else:
         inner = {k: copy.deepcopy(v) for k, v in sde.items() if k != "type"}
     inner["serverTimeStamp"] = server_time_stamp
-    return {key: inner, "sdeType": sde_type, "serverTimeStamp": server_time_stamp}
+    if key in _MARKED_INSIDE:
+        inner["isAuthenticated"] = False
+    return {key: inner, "sdeType": sde_type, "serverTimeStamp": server_time_stamp, "isAuthenticated": False}
 
 
 def _problem(body: Any) -> str | None:
