@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..config import ToolbeltConfig
@@ -36,11 +37,21 @@ from ..transport.send import Transport
 from .app_keys import AppKeys, parse_credentials
 from .csds import CsdsClient
 
-__all__ = ["LP_STATUS_ERRORS", "LpClient", "parse_credentials"]
+__all__ = ["LP_STATUS_ERRORS", "LpCall", "LpClient", "parse_credentials"]
 
 COMPONENT = "LpClient"
 LP_STATUS_ERRORS = StatusErrors(COMPONENT, ErrorCodes.HTTP_STATUS)
 """``raise_for_status=True``: a non-2xx answer is an HttpStatusError (``http-client.unexpected-status``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LpCall:
+    """A LivePerson API call as a value (pure): the ``path``, its query ``params`` and the JSON ``body``; the utils
+    build one and send it with the LP client."""
+
+    path: str
+    params: dict[str, str]
+    body: Any
 
 
 def _check_path(path: object) -> str:

@@ -16,6 +16,9 @@ Salesforce's hosts are not on the proxy allowlist by default: add the login and 
 (``err.status``, ``err.error_code`` such as ``"MALFORMED_QUERY"``). Tokens and the client secret never appear in
 errors or reprs.
 
+The wire format (argument checks, the refresh request, error bodies) is pure, in
+:mod:`lp_toolbelt.clients.salesforce_wire`; its public names are re-exported here.
+
 Example::
 
     con = tb.sf_client().connect_to_salesforce(
@@ -30,211 +33,39 @@ Example::
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote
 
 from yarl import URL
 
 from .. import _constants as C
-from ..errors import (
-    ErrorCodes,
-    InvalidArgumentError,
-    ResponseFormatError,
-    SalesforceAuthError,
-    SalesforceError,
-    StatusErrors,
-    ToolbeltError,
-)
-from ..transport.auth import HeaderCredential, TokenAuthorizer
+from ..errors import ErrorCodes, ResponseFormatError, SalesforceAuthError
+from ..transport.auth import TokenAuthorizer
 from ..transport.request import ABSENT, Request
 from ..transport.response import HttpResponse
 from ..transport.send import Transport
-
-__all__ = [
-    "SALESFORCE_STATUS_ERRORS",
-    "BearerMiddleware",
-    "SObject",
-    "SalesforceAuthError",
-    "SalesforceClient",
-    "SalesforceConnection",
-    "SalesforceError",
-    "parse_query_result",
-    "parse_salesforce_errors",
-    "parse_token_refresh",
-    "refresh_request",
-    "salesforce_error",
-]
-
-COMPONENT: Final = "SalesforceClient"
-_API_VERSION = re.compile(r"v\d{1,3}\.\d{1,2}")
-_SOBJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
-_RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
-_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,119}")
-_NEXT_RECORDS = re.compile(r"/services/data/v\d{1,3}\.\d{1,2}/query(?:All)?/[A-Za-z0-9-]{1,200}")
-_METHOD = re.compile(r"[A-Za-z]{1,20}")
-
-
-class BearerMiddleware(HeaderCredential):
-    """aiohttp client middleware that adds ``Authorization: Bearer <token>``; ``repr()`` hides the token.
-
-    The token lives here rather than in the :class:`Request` value, so no request repr or error can show it.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, token: str) -> None:
-        super().__init__("Authorization", f"Bearer {token}")
-
-    def __repr__(self) -> str:
-        return "<bearer token middleware>"
-
-
-SALESFORCE_STATUS_ERRORS: Final = StatusErrors(
+from .salesforce_wire import (
+    API_VERSION,
     COMPONENT,
-    ErrorCodes.SALESFORCE_REQUEST_FAILED,
-    cls=SalesforceError,
-    by_status={401: (ErrorCodes.SALESFORCE_AUTH_FAILED, SalesforceAuthError)},
+    FIELD_NAME,
+    METHOD,
+    NEXT_RECORDS,
+    SOBJECT_NAME,
+    BearerMiddleware,
+    check_base_url,
+    check_fields,
+    check_record_id,
+    check_secret,
+    check_soql,
+    invalid,
+    parse_query_result,
+    parse_token_refresh,
+    refresh_request,
+    salesforce_error,
 )
 
-
-# --------------------------------------------------------------------------------------------------- arguments
-def _invalid(message: str) -> InvalidArgumentError:
-    return InvalidArgumentError(COMPONENT, ErrorCodes.SALESFORCE_INVALID_ARGUMENT, message)
-
-
-def _check_base_url(value: Any, what: str) -> URL:
-    if not isinstance(value, str) or not value.strip():
-        raise _invalid(f"{what} must be a non-empty URL string")
-    try:
-        url = URL(value.strip())
-    except (TypeError, ValueError) as err:
-        raise _invalid(f"{what} is not a valid URL") from err
-    if not url.absolute or url.scheme not in ("http", "https") or url.query_string or url.fragment:
-        raise _invalid(f"{what} must be an absolute http(s) URL without query or fragment")
-    if url.user is not None or url.password is not None:
-        raise _invalid(f"{what} must not carry credentials")
-    return url.with_path(url.raw_path.rstrip("/"), encoded=True)
-
-
-def _check_secret(value: Any, what: str, *, optional: bool) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _invalid(f"{what} must be a non-empty string")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise _invalid(f"{what} must not contain control characters")
-    return value
-
-
-def _check_fields(fields: Any) -> dict[str, Any]:
-    if not isinstance(fields, Mapping):
-        raise _invalid("fields must be a mapping of field names to values")
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if not isinstance(key, str) or not _FIELD_NAME.fullmatch(key):
-            raise _invalid("field names must be Salesforce API names")
-        out[key] = value
-    try:
-        json.dumps(out, allow_nan=False)
-    except (TypeError, ValueError) as err:
-        raise _invalid("field values must be JSON-serializable") from err
-    return out
-
-
-def _check_record_id(record_id: Any) -> str:
-    if not isinstance(record_id, str) or not _RECORD_ID.fullmatch(record_id):
-        raise _invalid("record_id must be a 15- or 18-character Salesforce id")
-    return record_id
-
-
-def _check_soql(soql: Any) -> str:
-    if not isinstance(soql, str) or not soql.strip():
-        raise _invalid("soql must be a non-empty string")
-    return soql
-
-
-# --------------------------------------------------------------------------------------------------- pure parts
-def refresh_request(
-    login_url: URL, refresh_token: str, client_id: str | None = None, client_secret: str | None = None
-) -> Request:
-    """``POST {login_url}/services/oauth2/token`` form ``grant_type=refresh_token`` (pure)."""
-    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    if client_id is not None:
-        form["client_id"] = client_id
-    if client_secret is not None:
-        form["client_secret"] = client_secret
-    url = login_url.with_path(login_url.raw_path.rstrip("/") + "/services/oauth2/token", encoded=True)
-    return Request("POST", url, {"Accept": "application/json"}, ABSENT, form)
-
-
-def parse_token_refresh(payload: Any) -> tuple[str, str | None, str | None]:
-    """``(access_token, instance_url or None, rotated refresh_token or None)`` from a token answer (pure).
-
-    Raises ValueError when there is no access token or the instance URL is not an absolute http(s) URL.
-    """
-    if not isinstance(payload, dict):
-        raise ValueError("the token answer is not a JSON object")
-    token = payload.get("access_token")
-    if not isinstance(token, str) or not token:
-        raise ValueError("the token answer has no access_token")
-    instance = payload.get("instance_url")
-    if instance is not None:
-        if not isinstance(instance, str):
-            raise ValueError("instance_url is not a string")
-        url = URL(instance)
-        if not url.absolute or url.scheme not in ("http", "https"):
-            raise ValueError("instance_url is not an absolute http(s) URL")
-    refresh = payload.get("refresh_token")
-    return token, instance, refresh if isinstance(refresh, str) and refresh else None
-
-
-def parse_salesforce_errors(content: bytes) -> list[dict[str, Any]]:
-    """Salesforce's error list ``[{"message", "errorCode", ...}]`` (also the OAuth ``{"error",
-    "error_description"}`` shape, as one item); ``[]`` when the body is neither (pure)."""
-    try:
-        payload = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        return []
-    if isinstance(payload, dict):
-        if isinstance(payload.get("error"), str):
-            return [{"errorCode": payload["error"], "message": str(payload.get("error_description", ""))}]
-        payload = [payload]
-    if not isinstance(payload, list):
-        return []
-    return [item for item in payload if isinstance(item, dict) and ("errorCode" in item or "message" in item)]
-
-
-def salesforce_error(status: int, content: bytes, operation: str) -> ToolbeltError:
-    """The error for a non-2xx Salesforce answer (pure)."""
-    errors = parse_salesforce_errors(content)
-    first = errors[0] if errors else {}
-    sf_code = first.get("errorCode")
-    sf_message = first.get("message")
-    text = f"{operation} answered {status}"
-    if isinstance(sf_code, str) and sf_code:
-        text += f" {sf_code}"
-    if isinstance(sf_message, str) and sf_message:
-        text += f": {sf_message[:300]}"
-    details: dict[str, Any] = {"errors": errors}
-    if isinstance(sf_code, str):
-        details["errorCode"] = sf_code
-    return SALESFORCE_STATUS_ERRORS.error(status, text, details=details)
-
-
-def parse_query_result(payload: Any, status: int = 200) -> dict[str, Any]:
-    """A query page ``{"totalSize", "done", "records", "nextRecordsUrl"?}`` (pure; ResponseFormatError otherwise)."""
-    if (
-        not isinstance(payload, dict)
-        or not isinstance(payload.get("records"), list)
-        or not isinstance(payload.get("done"), bool)
-    ):
-        raise ResponseFormatError(
-            COMPONENT, ErrorCodes.SALESFORCE_REQUEST_FAILED, "the query answer is not a query result", status=status
-        )
-    return payload
+__all__ = ["SObject", "SalesforceClient", "SalesforceConnection"]
 
 
 # --------------------------------------------------------------------------------------------------- the client
@@ -272,26 +103,26 @@ class SalesforceClient:
             con = sf.connect_to_salesforce(login_url="https://test.salesforce.com", access_token=token,
                                            refresh_token=refresh, client_id=cid, client_secret=csecret)
         """
-        login = _check_base_url(login_url, "login_url")
-        instance = _check_base_url(instance_url, "instance_url") if instance_url is not None else None
-        if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
-            raise _invalid("api_version must look like 'v60.0'")
-        refresh = _check_secret(refresh_token, "refresh_token", optional=True)
-        cid = _check_secret(client_id, "client_id", optional=True)
+        login = check_base_url(login_url, "login_url")
+        instance = check_base_url(instance_url, "instance_url") if instance_url is not None else None
+        if not isinstance(api_version, str) or not API_VERSION.fullmatch(api_version):
+            raise invalid("api_version must look like 'v60.0'")
+        refresh = check_secret(refresh_token, "refresh_token", optional=True)
+        cid = check_secret(client_id, "client_id", optional=True)
         if refresh is not None and cid is None:
-            raise _invalid(
+            raise invalid(
                 "a refresh_token needs the connected app's client_id: Salesforce refuses a refresh without it"
             )
         if instance is None and refresh is None:
-            raise _invalid("instance_url is required without a refresh_token (pass instance_url=login_url to call it)")
+            raise invalid("instance_url is required without a refresh_token (pass instance_url=login_url to call it)")
         return SalesforceConnection(
             self._transport,
             login_url=login,
             instance_url=instance,
-            access_token=str(_check_secret(access_token, "access_token", optional=False)),
+            access_token=str(check_secret(access_token, "access_token", optional=False)),
             refresh_token=refresh,
             client_id=cid,
-            client_secret=_check_secret(client_secret, "client_secret", optional=True),
+            client_secret=check_secret(client_secret, "client_secret", optional=True),
             api_version=api_version,
         )
 
@@ -348,7 +179,7 @@ class SalesforceConnection:
             result = await con.query("SELECT Id, Name FROM Account WHERE Id = '001000000000001AAA'")
             names = [r["Name"] for r in result["records"]]
         """
-        q = _check_soql(soql)
+        q = check_soql(soql)
         resp = await self.request("GET", self._data_path("query"), params={"q": q}, operation="query")
         return parse_query_result(self._json(resp), resp.status)
 
@@ -360,7 +191,7 @@ class SalesforceConnection:
             async for account in con.query_all("SELECT Id, Name FROM Account"):
                 print(account["Name"])
         """
-        return self._iterate(_check_soql(soql))
+        return self._iterate(check_soql(soql))
 
     async def _iterate(self, soql: str) -> AsyncIterator[dict[str, Any]]:
         page = await self.query(soql)
@@ -370,7 +201,7 @@ class SalesforceConnection:
             next_url = page.get("nextRecordsUrl")
             if page["done"] or not next_url:
                 return
-            if not isinstance(next_url, str) or not _NEXT_RECORDS.fullmatch(next_url):
+            if not isinstance(next_url, str) or not NEXT_RECORDS.fullmatch(next_url):
                 raise ResponseFormatError(
                     COMPONENT,
                     ErrorCodes.SALESFORCE_REQUEST_FAILED,
@@ -386,8 +217,8 @@ class SalesforceConnection:
 
             accounts = con.sobject("Account")
         """
-        if not isinstance(name, str) or not _SOBJECT_NAME.fullmatch(name):
-            raise _invalid("the sObject name must be a Salesforce API name such as 'Account' or 'My_Object__c'")
+        if not isinstance(name, str) or not SOBJECT_NAME.fullmatch(name):
+            raise invalid("the sObject name must be a Salesforce API name such as 'Account' or 'My_Object__c'")
         return SObject(self, name)
 
     # ---- the one send path
@@ -407,12 +238,12 @@ class SalesforceConnection:
 
             resp = await con.request("GET", "/services/data/v60.0/limits")
         """
-        if not isinstance(method, str) or not _METHOD.fullmatch(method):
-            raise _invalid("method must be an HTTP method name")
+        if not isinstance(method, str) or not METHOD.fullmatch(method):
+            raise invalid("method must be an HTTP method name")
         if not isinstance(path, str) or not path.startswith("/services/") or any(c in path for c in "?#\\"):
-            raise _invalid("path must start with /services/ and carry no query or fragment")
+            raise invalid("path must start with /services/ and carry no query or fragment")
         if ".." in path.split("/"):
-            raise _invalid("path must not contain dot segments")
+            raise invalid("path must not contain dot segments")
         operation = operation or f"{method.upper()} {path}"
         base = self._instance_url
         if base is None:  # no instance URL yet: the token refresh tells it (as jsforce does)
@@ -462,7 +293,7 @@ class SalesforceConnection:
                 status=resp.status,
             ) from err
         if instance is not None:
-            self._instance_url = _check_base_url(instance, "instance_url")
+            self._instance_url = check_base_url(instance, "instance_url")
         if rotated is not None:
             self._refresh_token = rotated
         return token
@@ -501,17 +332,17 @@ class SObject:
 
     async def create(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Create a record: ``{"id", "success", "errors"}``."""
-        body = _check_fields(fields)
+        body = check_fields(fields)
         resp = await self._con.request("POST", self._path(), json=body, operation=f"create {self.name}")
         return self._object(resp)
 
     async def retrieve(self, record_id: str, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """One record by id (all fields, or only ``fields``)."""
-        rid = _check_record_id(record_id)
+        rid = check_record_id(record_id)
         params = None
         if fields is not None:
-            if isinstance(fields, str) or not all(isinstance(f, str) and _FIELD_NAME.fullmatch(f) for f in fields):
-                raise _invalid("fields must be a sequence of Salesforce field names")
+            if isinstance(fields, str) or not all(isinstance(f, str) and FIELD_NAME.fullmatch(f) for f in fields):
+                raise invalid("fields must be a sequence of Salesforce field names")
             if fields:
                 params = {"fields": ",".join(fields)}
         resp = await self._con.request("GET", self._path(rid), params=params, operation=f"retrieve {self.name}")
@@ -519,13 +350,13 @@ class SObject:
 
     async def update(self, record_id: str, fields: Mapping[str, Any]) -> None:
         """Update fields of a record (Salesforce answers 204)."""
-        rid = _check_record_id(record_id)
-        body = _check_fields(fields)
+        rid = check_record_id(record_id)
+        body = check_fields(fields)
         await self._con.request("PATCH", self._path(rid), json=body, operation=f"update {self.name}")
 
     async def delete(self, record_id: str) -> None:
         """Delete a record (Salesforce answers 204)."""
-        rid = _check_record_id(record_id)
+        rid = check_record_id(record_id)
         await self._con.request("DELETE", self._path(rid), operation=f"delete {self.name}")
 
     async def describe(self) -> dict[str, Any]:

@@ -34,6 +34,14 @@ def decode_secret_value(value: Any) -> Any:
     return value
 
 
+def _store_failure(err: Exception, key: str, verb: str) -> ToolbeltError:
+    """The error for a store failure: ``secret.not-found`` for a missing key, else ``secret.op-failed``."""
+    if isinstance(err, SecretMissing):
+        return NotFoundError(COMPONENT, ErrorCodes.SECRET_NOT_FOUND, f"secret {key!r} does not exist", status=404)
+    reason = f"could not {verb} secret {key!r}: {type(err).__name__}"
+    return ToolbeltError(COMPONENT, ErrorCodes.SECRET_OP_FAILED, reason)
+
+
 class SecretClient:
     """Reads and updates secrets of one Toolbelt (the cache is shared by every SecretClient it hands out)."""
 
@@ -81,16 +89,8 @@ class SecretClient:
         key = entry.key
         try:
             stored = await self.store.update(key, json.loads(serialized))
-        except SecretMissing as err:
-            raise NotFoundError(
-                COMPONENT, ErrorCodes.SECRET_NOT_FOUND, f"secret {key!r} does not exist", status=404
-            ) from err
-        except (OSError, ValueError) as err:
-            raise ToolbeltError(
-                COMPONENT,
-                ErrorCodes.SECRET_OP_FAILED,
-                f"could not update secret {key!r}: {type(err).__name__}",
-            ) from err
+        except (SecretMissing, OSError, ValueError) as err:
+            raise _store_failure(err, key, "update") from err
         value = decode_secret_value(stored)
         self._cache.set(key, value, C.SECRET_CACHE_TTL)
         return SecretEntry(key=key, value=value)
@@ -98,14 +98,8 @@ class SecretClient:
     async def _fetch(self, key: str) -> tuple[Any, float]:
         try:
             raw = await self.store.get(key)
-        except SecretMissing as err:
-            raise NotFoundError(
-                COMPONENT, ErrorCodes.SECRET_NOT_FOUND, f"secret {key!r} does not exist", status=404
-            ) from err
-        except (OSError, ValueError) as err:
-            raise ToolbeltError(
-                COMPONENT, ErrorCodes.SECRET_OP_FAILED, f"could not read secret {key!r}: {type(err).__name__}"
-            ) from err
+        except (SecretMissing, OSError, ValueError) as err:
+            raise _store_failure(err, key, "read") from err
         return decode_secret_value(raw), C.SECRET_CACHE_TTL
 
     def __repr__(self) -> str:

@@ -1,7 +1,7 @@
-"""Deadlines with shared, coarse timers: ``asyncio.timeout`` semantics at a third of its cost.
+"""Deadlines with shared, coarse timers: ``asyncio.timeout`` semantics for a fraction of its cost.
 
-``asyncio.timeout(delay)`` creates, schedules and cancels one ``TimerHandle`` per use (~3.5 µs, ~9 µs inside a
-real request where caches are cold) — about as much as the rest of the transport's per-request work. Here all the
+``asyncio.timeout(delay)`` creates, schedules and cancels one ``TimerHandle`` per use, about as much work as the
+rest of the transport's per-request path (measured in ``bench/README.md``). Here all the
 deadlines of one event loop that fall into the same slot share one timer: a scope only adds itself to its slot's
 set and removes itself on exit; the slot's timer, created by the first scope that needs it and never cancelled,
 cancels whatever is still in the set when it fires. A deadline thus fires at most one slot late: 5 ms for

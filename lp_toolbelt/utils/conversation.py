@@ -20,7 +20,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from .. import _constants as C
-from ..clients.lp import LpClient
+from ..clients.lp import LpCall, LpClient
 from ..config import ToolbeltConfig
 from ..enums import ConversationContentTypes, LpServices
 from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, ResponseFormatError, StatusErrors
@@ -37,18 +37,10 @@ CONVERSATION_STATUS_ERRORS: Final = StatusErrors(
 _CONTENT_TYPES: Final = frozenset(t.value for t in ConversationContentTypes)
 
 
-class ConversationSearch:
+class ConversationSearch(LpCall):
     """The conversation-by-id search as a value (pure): ``path``, ``params`` and the JSON ``body``."""
 
-    __slots__ = ("body", "params", "path")
-
-    def __init__(self, path: str, params: dict[str, str], body: dict[str, Any]) -> None:
-        self.path = path
-        self.params = params
-        self.body = body
-
-    def __repr__(self) -> str:
-        return f"ConversationSearch(path={self.path!r}, params={self.params!r}, body={self.body!r})"
+    __slots__ = ()
 
 
 def build_conversation_search(

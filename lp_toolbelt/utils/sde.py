@@ -20,7 +20,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from .. import _constants as C
-from ..clients.lp import LpClient
+from ..clients.lp import LpCall, LpClient
 from ..config import ToolbeltConfig
 from ..enums import LpServices, SDETypes
 from ..errors import ErrorCodes, InvalidArgumentError, StatusErrors
@@ -86,15 +86,10 @@ def validate_sdes(sdes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-class SdeRequest:
+class SdeRequest(LpCall):
     """The SMT request as a value (pure): ``path``, ``params`` and the JSON ``body`` (the SDE list)."""
 
-    __slots__ = ("body", "params", "path")
-
-    def __init__(self, path: str, params: dict[str, str], body: list[dict[str, Any]]) -> None:
-        self.path = path
-        self.params = params
-        self.body = body
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"SdeRequest(path={self.path!r}, params={self.params!r}, sdes={len(self.body)})"

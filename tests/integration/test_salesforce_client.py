@@ -12,10 +12,10 @@ import pytest
 
 from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltError
 from lp_toolbelt._constants import DEFAULT_ALLOWLIST
-from lp_toolbelt.clients.salesforce import SalesforceAuthError, SalesforceConnection, SalesforceError
+from lp_toolbelt.clients.salesforce import SalesforceConnection
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.emulator.state import SALESFORCE_ACCESS_TOKEN, SALESFORCE_CLIENT_ID, SALESFORCE_REFRESH_TOKEN
-from lp_toolbelt.errors import ForbiddenHostError
+from lp_toolbelt.errors import ForbiddenHostError, SalesforceAuthError, SalesforceError
 
 ACME = "001000000000001AAA"
 ACCOUNT_NAMES = ["Acme Corporation", "Globex", "Initech", "Umbrella Health", "Stark Logistics"]

@@ -21,7 +21,7 @@ from yarl import URL
 
 from lp_toolbelt import SecretEntry, Toolbelt, ToolbeltError
 from lp_toolbelt.auth.oauth2 import OAuth2Credentials, token_request
-from lp_toolbelt.clients.salesforce import refresh_request
+from lp_toolbelt.clients.salesforce_wire import refresh_request
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.transport.send import Request
 from lp_toolbelt.utils.gdpr import swift_auth_request

@@ -17,10 +17,10 @@ from yarl import URL
 
 from lp_toolbelt import ErrorCodes, Namespace, Toolbelt, ToolbeltConfig, ToolbeltError
 from lp_toolbelt._constants import CONTEXT_BUILTIN_NAMESPACES, DEFAULT_ALLOWLIST
-from lp_toolbelt.clients.context import (
+from lp_toolbelt.clients.context import ContextServiceClient
+from lp_toolbelt.clients.context_wire import (
     API_KEY_HEADER,
     ApiKeyMiddleware,
-    ContextServiceClient,
     context_base_url,
     context_status_error,
     create_namespace_request,

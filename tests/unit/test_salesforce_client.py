@@ -15,11 +15,9 @@ from yarl import URL
 
 from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltConfig, ToolbeltError
 from lp_toolbelt._constants import DEFAULT_ALLOWLIST
-from lp_toolbelt.clients.salesforce import (
+from lp_toolbelt.clients.salesforce import SalesforceConnection
+from lp_toolbelt.clients.salesforce_wire import (
     BearerMiddleware,
-    SalesforceAuthError,
-    SalesforceConnection,
-    SalesforceError,
     parse_query_result,
     parse_salesforce_errors,
     parse_token_refresh,
@@ -27,7 +25,14 @@ from lp_toolbelt.clients.salesforce import (
     salesforce_error,
 )
 from lp_toolbelt.emulator.routes.salesforce import SoqlError, SoqlQuery, parse_soql
-from lp_toolbelt.errors import AuthenticationError, ForbiddenHostError, InvalidArgumentError, ResponseFormatError
+from lp_toolbelt.errors import (
+    AuthenticationError,
+    ForbiddenHostError,
+    InvalidArgumentError,
+    ResponseFormatError,
+    SalesforceAuthError,
+    SalesforceError,
+)
 from tests.unit.fakes import CountingLimiter, FakeClock
 
 LOGIN = "https://login.example-sf.com"
