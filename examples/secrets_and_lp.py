@@ -6,8 +6,9 @@ Each handler has the shape ``async def handler(toolbelt, payload) -> JSON`` that
     lp-toolbelt invoke examples/secrets_and_lp.py:signed_lp_call --live         # against your account (env config)
 
 Payload keys (all optional): ``secret`` (default ``demo-secret``), ``update`` (fields merged into that secret's
-value), ``app_key_secret_name`` (default ``lp-faas-default-app-key``: an API key, signed with OAuth 1.0a; a secret
-holding ``{"client_id", "client_secret"}`` makes it an OAuth 2 app installation). Secret values are never returned.
+value), ``app_key_secret_name`` (default: the function's default app key — V2's ``LIVEPERSON_DEFAULT_APP_KEY``, an
+OAuth 2.0 app installation ``{"client_id", "client_secret"}``, else V1's legacy ``lp-faas-default-app-key``, an
+OAuth 1.0a API key). Secret values are never returned.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 from lp_toolbelt import LpServices, SecretEntry, Toolbelt
 
 DEFAULT_SECRET = "demo-secret"
-DEFAULT_APP_KEY = "lp-faas-default-app-key"
 
 
 def _fields(value: Any) -> list[str]:
@@ -68,7 +68,8 @@ async def signed_lp_call(toolbelt: Toolbelt, payload: Mapping[str, Any]) -> dict
 
         await signed_lp_call(tb, {"app_key_secret_name": "lp-faas-oauth2-app"})   # {"status": 200, "skills": 4, ...}
     """
-    app_key = str(payload.get("app_key_secret_name") or DEFAULT_APP_KEY)
+    named = payload.get("app_key_secret_name")
+    app_key = str(named) if named else None  # None: the default app key (OAuth 2.0 first)
     account = toolbelt.config.require_account("examples.secrets_and_lp")
     lp = toolbelt.lp_client()
     resp = await lp(
@@ -80,7 +81,7 @@ async def signed_lp_call(toolbelt: Toolbelt, payload: Mapping[str, Any]) -> dict
     )
     skills = resp.json()
     names = [str(skill.get("name")) for skill in skills if isinstance(skill, Mapping)]
-    return {"app_key": app_key, "status": resp.status, "skills": len(names), "names": names}
+    return {"app_key": app_key or "default", "status": resp.status, "skills": len(names), "names": names}
 
 
 async def handler(toolbelt: Toolbelt, payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -47,8 +47,9 @@ def default_settings_path(cwd: Path | None = None) -> Path | None:
 def emulator_seed(settings: Path | str | Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The emulator seed for ``settings`` (a settings.json path or mapping; None: the packaged demo seed).
 
-    LivePerson provisions ``lp-faas-default-app-key`` for every function, so a developer's settings.json rarely holds
-    it; when it is missing the emulator's own API key is added, as the platform would. Everything else is kept as is.
+    LivePerson provisions the default app key for every function (V2's ``LIVEPERSON_DEFAULT_APP_KEY``, V1's
+    ``lp-faas-default-app-key``), so a developer's settings.json rarely holds it; when it holds neither, the
+    emulator's own are added, as the platform would. Everything else is kept as is.
 
     Example::
 
@@ -57,9 +58,10 @@ def emulator_seed(settings: Path | str | Mapping[str, Any] | None) -> dict[str, 
     if settings is None:
         return None
     secrets, whitelist = load_settings(settings)
-    if C.DEFAULT_APP_KEY_SECRET not in secrets:
+    if not any(name in secrets for name in C.DEFAULT_APP_KEY_SECRETS):
         provisioned, _ = load_settings(None)
-        secrets[C.DEFAULT_APP_KEY_SECRET] = provisioned[C.DEFAULT_APP_KEY_SECRET]
+        for name in C.DEFAULT_APP_KEY_SECRETS:
+            secrets[name] = provisioned[name]
     return {"secrets": secrets, "whitelist": whitelist}
 
 

@@ -39,7 +39,7 @@ from .deadline import Deadline, DeadlineTimers
 from .limiter import RateLimiter
 from .middlewares import identity_middleware
 from .proxy import EgressProxy
-from .request import Request, redirect
+from .request import REDIRECT_STATUSES, Request, redirect
 from .response import HttpResponse
 from .retry import RetryPolicy, is_retry_safe, parse_retry_after
 from .wire import AiohttpSender, NetworkFailure, Sender, UnsendableRequest, WireResponse
@@ -160,17 +160,17 @@ class Transport:
 
     async def check_allowed(self, request: Request, component: str) -> None:
         """Raise ForbiddenHostError (status 403, the proxy's message) unless ``request.url`` may leave the proxy."""
-        url = request.url
-        allowed = self._allowlist.allows(url)
-        if allowed is None:
-            allowed = await self._allowlist.resolve(url)
-        if not allowed:
-            raise ForbiddenHostError(
-                component,
-                ErrorCodes.HTTP_FORBIDDEN_HOST,
-                f"{C.PROXY_FORBIDDEN_MESSAGE} (host {url.host!r} is not on the allowlist)",
-                status=403,
-            )
+        if not await self._allowlist.resolve(request.url):
+            raise self._forbidden(request, component)
+
+    @staticmethod
+    def _forbidden(request: Request, component: str) -> ForbiddenHostError:
+        return ForbiddenHostError(
+            component,
+            ErrorCodes.HTTP_FORBIDDEN_HOST,
+            f"{C.PROXY_FORBIDDEN_MESSAGE} (host {request.url.host!r} is not on the allowlist)",
+            status=403,
+        )
 
     async def send(
         self,
@@ -203,7 +203,9 @@ class Transport:
         if budget <= 0:
             raise InvalidArgumentError(component, ErrorCodes.HTTP_INVALID_ARGUMENT, "timeout must be > 0")
         deadline = self._clock() + budget
-        await self.check_allowed(request, component)
+        allowed = self._allowlist.allows(request.url)  # decided without I/O for every host seen before
+        if not (allowed or (allowed is None and await self._allowlist.resolve(request.url))):
+            raise self._forbidden(request, component)
         policy = self.retry if retry is None else retry
         if auth is None:
             return await self._exchange(request, component, deadline, budget, policy, guarded, attempt_timeout)
@@ -236,7 +238,10 @@ class Transport:
             try:
                 async with _NO_TIMER if guarded else self._timers.scope(remaining):
                     await self.limiter.acquire()
-                    wire = await self._attempt(request, attempt_timeout)
+                    if attempt_timeout is None:
+                        wire = await self.sender(request)
+                    else:
+                        wire = await self._bounded_attempt(request, attempt_timeout)
             except TimeoutError as err:
                 raise self._timeout_error(component, request, budget) from err
             except UnsendableRequest as err:
@@ -259,7 +264,7 @@ class Transport:
                 continue
 
             status, headers = wire.status, wire.headers
-            hop = redirect(request, status, headers.get("Location"))
+            hop = redirect(request, status, headers.get("Location")) if status in REDIRECT_STATUSES else None
             if hop is not None:
                 redirects += 1
                 if redirects > C.MAX_REDIRECTS:
@@ -294,9 +299,7 @@ class Transport:
                 component=component,
             )
 
-    async def _attempt(self, request: Request, attempt_timeout: float | None) -> WireResponse:
-        if attempt_timeout is None:
-            return await self.sender(request)
+    async def _bounded_attempt(self, request: Request, attempt_timeout: float) -> WireResponse:
         try:
             async with self._timers.scope(attempt_timeout):
                 return await self.sender(request)

@@ -100,7 +100,9 @@ class AiohttpSender:
             proxy = self._proxy.for_url(request.url)
             if proxy is not None:
                 kwargs["proxy"] = proxy
-        middlewares = self._middlewares + request.middlewares
+        middlewares = self._middlewares
+        if request.middlewares:
+            middlewares += request.middlewares
         if request.auth is not None:
             middlewares = (*middlewares, request.auth)
         try:

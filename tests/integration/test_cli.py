@@ -301,7 +301,7 @@ async def test_invoke_live_reads_its_config_from_the_environment(tmp_path: Path)
         assert json.loads(out)["skills"] == len(emu.state.skills)
         assert "local emulator" not in err
         skills = [r for r in emu.state.requests if r.route == "skills"]
-        assert [r.auth_scheme for r in skills] == ["OAuth"]
+        assert [r.auth_scheme for r in skills] == ["Bearer"]  # the default app key: V2's OAuth 2.0 app installation
 
 
 async def test_invoke_live_without_an_account_fails_with_the_config_code(tmp_path: Path) -> None:
