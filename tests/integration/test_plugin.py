@@ -170,7 +170,7 @@ def test_settings_fixture_override_seeds_the_emulator(pytester: pytest.Pytester)
         test_user="""
         async def test_seeded_from_my_settings(lp_emulator, toolbelt):
             # the platform provisions the default app key: the emulator adds its own when the file has none
-            assert set(lp_emulator.state.secrets) == {"mine", "lp-faas-default-app-key"}
+            assert set(lp_emulator.state.secrets) == {"mine", "LIVEPERSON_DEFAULT_APP_KEY", "lp-faas-default-app-key"}
             assert "crm.example.net" in lp_emulator.state.whitelist
             assert (await toolbelt.secret_client().read_secret("mine")).value == {"n": 1}
         """
