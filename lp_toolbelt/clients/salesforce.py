@@ -48,6 +48,7 @@ from ..errors import (
     StatusErrors,
     ToolbeltError,
 )
+from ..telemetry import instrument
 from ..transport.auth import HeaderCredential, TokenAuthorizer
 from ..transport.request import ABSENT, Request
 from ..transport.response import HttpResponse
@@ -299,6 +300,7 @@ class SalesforceClient:
         return "SalesforceClient()"
 
 
+@instrument("sf_client", "query", "request")
 class SalesforceConnection:
     """One Salesforce org: SOQL queries and sObject access (see the module docstring)."""
 
@@ -483,6 +485,7 @@ class SalesforceConnection:
         return f"SalesforceConnection(instance_url={self.instance_url!r}, api_version={self.api_version!r})"
 
 
+@instrument("sf_client", "create", "retrieve", "update", "delete", "describe")
 class SObject:
     """One sObject type of a connection: ``create``, ``retrieve``, ``update``, ``delete``, ``describe``.
 

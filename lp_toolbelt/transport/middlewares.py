@@ -5,18 +5,23 @@ where a signature must be computed, and where a fresh request id belongs. The tr
 :func:`identity_middleware` first on every request (also through a borrowed session); the LP client's authorizer
 attaches a :class:`SigningMiddleware` as the credential of API-key (OAuth 1.0a) requests. (aioresponses bypasses
 middlewares, so these are tested against a real loopback server.)
+
+The id a request went out with is left in :data:`SENT_REQUEST_ID` (the middleware runs in the sending task), so the
+transport can name it in its logs and attempt spans.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from contextvars import ContextVar
+from typing import Final, Protocol
 
 from aiohttp import ClientHandlerType, ClientMiddlewareType, ClientRequest, ClientResponse
 from yarl import URL
 
 __all__ = [
     "REQUEST_ID_HEADER",
+    "SENT_REQUEST_ID",
     "RequestSigner",
     "SigningMiddleware",
     "identity_middleware",
@@ -27,11 +32,17 @@ __all__ = [
 REQUEST_ID_HEADER = "X-Request-Id"
 AUTHORIZATION_HEADER = "Authorization"
 
+SENT_REQUEST_ID: Final[ContextVar[str | None]] = ContextVar("lp_toolbelt_sent_request_id", default=None)
+"""The ``X-Request-Id`` of the request this task sent last (set by the identity middleware, on every attempt)."""
+
 
 async def request_id_middleware(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-    """Add ``X-Request-Id: <uuid4>`` unless the caller (or a borrowed session) set one."""
-    if REQUEST_ID_HEADER not in req.headers:
-        req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+    """Add ``X-Request-Id: <uuid4>`` unless the caller (or a borrowed session) set one; record it in
+    :data:`SENT_REQUEST_ID`."""
+    request_id = req.headers.get(REQUEST_ID_HEADER)
+    if request_id is None:
+        request_id = req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+    SENT_REQUEST_ID.set(request_id)
     return await handler(req)
 
 
@@ -45,8 +56,10 @@ def identity_middleware(user_agent: str | None) -> ClientMiddlewareType:
         return request_id_middleware
 
     async def identity(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        if REQUEST_ID_HEADER not in req.headers:
-            req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        request_id = req.headers.get(REQUEST_ID_HEADER)
+        if request_id is None:
+            request_id = req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        SENT_REQUEST_ID.set(request_id)
         req.headers["User-Agent"] = user_agent
         return await handler(req)
 
