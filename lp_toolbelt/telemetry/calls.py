@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any, Final, ParamSpec, TypeVar
 
@@ -44,7 +44,7 @@ _IN_CALL: Final[ContextVar[str | None]] = ContextVar("lp_toolbelt_call_component
 
 def traced(
     component: str, operation: str | Callable[..., str] | None = None
-) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
     """Decorate an async public method: each call opens the span ``"<component> <operation>"``.
 
     ``operation``: a name (default: the method's name), or a function of the call's arguments (``self``
@@ -56,7 +56,7 @@ def traced(
         async def __call__(self, service, path, **kwargs): ...
     """
 
-    def decorate(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    def decorate(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         if not AVAILABLE:
             return fn
         name_of = operation if callable(operation) else None

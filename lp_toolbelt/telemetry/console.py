@@ -15,7 +15,14 @@ from typing import Any, Final, TextIO
 from ..errors import ConfigurationError, ErrorCodes
 from ._api import ENV_VAR
 
-__all__ = ["SDK_MISSING", "configure_from_env", "format_span", "install_console_exporters"]
+__all__ = [
+    "SDK_MISSING",
+    "configure_from_env",
+    "format_metrics",
+    "format_span",
+    "install_console_exporters",
+    "sdk_installed",
+]
 
 SDK_MISSING: Final = "console telemetry needs the OpenTelemetry SDK: pip install 'lp-toolbelt[otel]' opentelemetry-sdk"
 _SHOWN: Final = (
@@ -33,7 +40,7 @@ _installed = False
 
 
 def format_span(span: Any) -> str:
-    """One line per span: indent by depth is not known here, so the parent's id is shown instead.
+    """One line per span, its parent's id shown (spans end children first).
 
     ``[otel] lp_client msgHist 12.4ms OK trace=4bf9… span=00f0… parent=- lp.service=msgHist ...``
     """
@@ -47,6 +54,32 @@ def format_span(span: Any) -> str:
         f"span={ctx.span_id:016x} parent={'-' if parent is None else f'{parent:016x}'} {shown}".rstrip()
         + "\n"
     )
+
+
+def format_metrics(data: Any) -> str:
+    """One line per data point: ``[otel] metric <name> {attributes} <value | count=… sum=…>``."""
+    lines = []
+    for resource in data.resource_metrics:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                for point in metric.data.data_points:
+                    labels = ", ".join(f"{k}={v}" for k, v in sorted((point.attributes or {}).items()))
+                    if hasattr(point, "count"):
+                        value = f"count={point.count} sum={point.sum:.6g}{metric.unit}"
+                    else:
+                        value = f"{point.value}"
+                    lines.append(f"[otel] metric {metric.name} {{{labels}}} {value}\n")
+    return "".join(lines)
+
+
+def sdk_installed() -> bool:
+    """Whether the OpenTelemetry SDK can be imported (without importing it)."""
+    from importlib.util import find_spec
+
+    try:
+        return find_spec("opentelemetry.sdk") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def install_console_exporters(*, out: TextIO | None = None, interval: float = 15.0) -> bool:
@@ -83,7 +116,7 @@ def install_console_exporters(*, out: TextIO | None = None, interval: float = 15
         installed = True
     if meter_set is None:
         reader = PeriodicExportingMetricReader(
-            ConsoleMetricExporter(out=stream), export_interval_millis=int(interval * 1000)
+            ConsoleMetricExporter(out=stream, formatter=format_metrics), export_interval_millis=int(interval * 1000)
         )
         metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
         installed = True
