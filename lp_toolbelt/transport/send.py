@@ -46,7 +46,7 @@ from .allowlist import Allowlist, ServiceAllowlist
 from .auth import Authorizer
 from .deadline import Deadline, DeadlineTimers
 from .limiter import RateLimiter
-from .middlewares import SENT_REQUEST_ID, identity_middleware
+from .middlewares import RequestIdSlot, identity_middleware, request_id_slot
 from .proxy import EgressProxy
 from .request import Request, redirect
 from .response import HttpResponse
@@ -246,7 +246,7 @@ class Transport:
         sent = await auth.authorize(request)
         resp = await self._exchange(sent, component, deadline, budget, policy, guarded, attempt_timeout, rec)
         if resp.status == 401:
-            request_id = SENT_REQUEST_ID.get()
+            request_id = request_id_slot().value
             _log.info(
                 "%s: %s answered 401 (request id %s); renewing the credentials and sending once more",
                 component,
@@ -274,6 +274,7 @@ class Transport:
     ) -> HttpResponse:
         """Attempts, redirects and retries of one (authorized) request, until an answer to return."""
         retry_safe = is_retry_safe(request.method, request.retry_safe)
+        slot = request_id_slot()
         attempt = 0
         redirects = 0
         while True:
@@ -282,12 +283,12 @@ class Transport:
                 raise self._timeout_error(component, request, budget)
             try:
                 async with _NO_TIMER if guarded else self._timers.scope(remaining):
+                    slot.value = None
                     if rec is None:
                         await self.limiter.acquire()
-                        SENT_REQUEST_ID.set(None)
                         wire = await self._attempt(request, attempt_timeout)
                     else:
-                        wire = await self._observed_attempt(rec, request, attempt_timeout)
+                        wire = await self._observed_attempt(rec, slot, request, attempt_timeout)
             except TimeoutError as err:
                 raise self._timeout_error(component, request, budget) from err
             except UnsendableRequest as err:
@@ -298,7 +299,7 @@ class Transport:
                 ) from err
             except NetworkFailure as err:
                 cause = err.__cause__ or err
-                request_id, code = SENT_REQUEST_ID.get(), _failure_code(err)
+                request_id, code = slot.value, _failure_code(err)
                 if attempt >= policy.max_retries or not policy.retryable_failure(
                     err, kind=err.kind, sent=err.sent, retry_safe=retry_safe
                 ):
@@ -339,7 +340,7 @@ class Transport:
                 retry_after = parse_retry_after(headers.get("Retry-After"), self._wall_clock())
                 delay = policy.delay(attempt, retry_after, self._rand)
                 if self._clock() + delay < deadline:
-                    self._log_retry(component, request, attempt, delay, str(status), SENT_REQUEST_ID.get(), None)
+                    self._log_retry(component, request, attempt, delay, str(status), slot.value, None)
                     if rec is not None:
                         rec.retrying(str(status))
                     attempt += 1
@@ -363,7 +364,7 @@ class Transport:
             )
 
     async def _observed_attempt(
-        self, rec: SendTelemetry, request: Request, attempt_timeout: float | None
+        self, rec: SendTelemetry, slot: RequestIdSlot, request: Request, attempt_timeout: float | None
     ) -> WireResponse:
         """One attempt with its span and metrics: the limiter's wait, then the sender."""
         clock = self._clock
@@ -378,15 +379,14 @@ class Transport:
             if rec.span is not None and hosts is not None and hosts.allows(request.url):
                 context = inject_trace_context(rec.span)
                 sent = dataclasses.replace(request, headers={**context, **(request.headers or {})})
-            SENT_REQUEST_ID.set(None)
             wire = await self._attempt(sent, attempt_timeout)
         except NetworkFailure as err:
-            rec.end(clock(), SENT_REQUEST_ID.get(), None, _failure_code(err))
+            rec.end(clock(), slot.value, None, _failure_code(err))
             raise
         except BaseException as err:
             rec.abandon(err)
             raise
-        rec.end(clock(), SENT_REQUEST_ID.get(), wire.status)
+        rec.end(clock(), slot.value, wire.status)
         return wire
 
     @staticmethod
