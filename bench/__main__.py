@@ -4,7 +4,7 @@
     python -m bench overhead limiter     # some sections (the others keep their last results in the JSON)
     python -m bench --quick              # smaller runs, for a smoke test
 
-Sections: overhead, keywords, limiter, stampede, models, gdpr (see bench/README.md). The exit status is 0 even
+Sections: overhead, keywords, limiter, stampede, models, gdpr, otel (see bench/README.md). The exit status is 0 even
 when a goal is not met (the table and the JSON say which); it is 1 when a section fails to run.
 """
 
@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import bench_gdpr, bench_keywords, bench_limiter, bench_models, bench_overhead, bench_stampede
+from . import bench_gdpr, bench_keywords, bench_limiter, bench_models, bench_otel, bench_overhead, bench_stampede
 from ._common import Section, machine, table
 
 SECTIONS: dict[str, Callable[[bool], Section]] = {
@@ -30,6 +30,7 @@ SECTIONS: dict[str, Callable[[bool], Section]] = {
     "stampede": lambda quick: bench_stampede.run(quick=quick),
     "models": lambda quick: bench_models.run(quick=quick),
     "gdpr": lambda quick: bench_gdpr.run(quick=quick),
+    "otel": lambda quick: bench_otel.run(quick=quick),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

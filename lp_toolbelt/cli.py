@@ -2,8 +2,8 @@
 
 Commands::
 
-    lp-toolbelt emulator [--host 127.0.0.1] [--port 8088] [--settings functions/settings.json]
-    lp-toolbelt invoke MODULE:FUNCTION [--payload event.json] [--local | --live] [--settings PATH]
+    lp-toolbelt emulator [--host 127.0.0.1] [--port 8088] [--settings functions/settings.json] [--otel]
+    lp-toolbelt invoke MODULE:FUNCTION [--payload event.json] [--local | --live] [--settings PATH] [--otel]
     lp-toolbelt secrets list|get KEY|set KEY VALUE [--settings PATH]
 
 ``invoke`` runs a handler ``async def handler(toolbelt, payload) -> Any`` and prints its result as JSON (by the
@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument(
         "--account", default=None, help="--local: the account id (default: $BRAND_ID, else the emulator's)"
+    )
+    invoke.add_argument(
+        "--otel",
+        action="store_true",
+        help="print the handler's OpenTelemetry spans and metrics to stderr (needs opentelemetry-sdk)",
     )
 
     secrets = commands.add_parser(
@@ -257,7 +262,17 @@ async def _run_invoke(handler: Handler, payload: Any, args: argparse.Namespace, 
         return await _call(handler, toolbelt, payload)
 
 
+def _console_telemetry() -> None:
+    from .telemetry.console import SDK_MISSING, install_console_exporters, sdk_installed
+
+    if not sdk_installed():
+        raise CliError(f"--otel: {SDK_MISSING}", EXIT_USAGE)
+    install_console_exporters()
+
+
 def _invoke(args: argparse.Namespace) -> int:
+    if args.otel:
+        _console_telemetry()
     local = None if args.live else _local_seed(args.settings)
     handler = load_handler(args.target)
     payload = _read_payload(args.payload)

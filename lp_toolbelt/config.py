@@ -45,6 +45,11 @@ class ToolbeltConfig(BaseModel):
         description="Extra hosts the proxy lets through ('host', 'host:port' or '*.domain'), added to LivePerson's "
         "default (the hosts CSDS gives the account for the default services) and the secrets file's whitelist.",
     )
+    trace_propagation_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="Hosts that receive the OpenTelemetry trace context (traceparent), same entries as allowlist; "
+        "none by default: a third party never learns your trace ids.",
+    )
     enforce_allowlist: bool = Field(
         default=True,
         description="False lets requests reach any host: only for services that run behind no proxy (see README).",
@@ -97,7 +102,7 @@ class ToolbeltConfig(BaseModel):
             raise ValueError("must be a host or host:port, without scheme or path")
         return value
 
-    @field_validator("allowlist", mode="before")
+    @field_validator("allowlist", "trace_propagation_hosts", mode="before")
     @classmethod
     def _split_allowlist(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -113,7 +118,8 @@ class ToolbeltConfig(BaseModel):
         ``LAMBDA_UUID`` / ``X_LIVEPERSON_FUNCTION_UUID``, ``LP_TOOLBELT_CONTEXT_DOMAIN`` (else
         ``CONTEXT_SERVICE_ENVIRONMENT``: ``z1``/``z2``/``z3`` → ``{zone}.context.liveperson.net``),
         ``LP_TOOLBELT_ALLOWLIST`` (comma-separated entries added to the default allowlist),
-        ``LP_TOOLBELT_ENFORCE_ALLOWLIST`` and ``LP_TOOLBELT_PROXY``.
+        ``LP_TOOLBELT_ENFORCE_ALLOWLIST``, ``LP_TOOLBELT_PROXY`` and ``LP_TOOLBELT_TRACE_PROPAGATION_HOSTS``
+        (comma-separated).
 
         Example::
 
@@ -136,6 +142,7 @@ class ToolbeltConfig(BaseModel):
             "LP_TOOLBELT_EXPECTED_WORKERS": "expected_workers",
             "LP_TOOLBELT_ENFORCE_ALLOWLIST": "enforce_allowlist",
             "LP_TOOLBELT_PROXY": "proxy",
+            "LP_TOOLBELT_TRACE_PROPAGATION_HOSTS": "trace_propagation_hosts",
         }
         for var, field in mapping.items():
             if source.get(var):

@@ -30,6 +30,7 @@ from .errors import ConfigurationError, ErrorCodes
 from .redis import make_redis_limiter, make_shared_cache, shared_csds_cache, shared_token_cache
 from .secrets_store import InMemorySecretStore, SecretStore, SettingsFile, SettingsFileSecretStore
 from .secrets_store.file import SettingsFormatError
+from .telemetry import configure_from_env
 from .transport.allowlist import Allowlist, ServiceAllowlist
 from .transport.limiter import LocalRateLimiter, RateLimiter
 from .transport.proxy import EgressProxy
@@ -122,6 +123,7 @@ class Toolbelt:
     ) -> None:
         self.config = config if config is not None else ToolbeltConfig.from_env()
         cfg = self.config
+        configure_from_env()  # LP_TOOLBELT_OTEL=console: print spans and metrics (local dev loop)
         settings = _settings(cfg.secrets_file) if cfg.secrets_file is not None else None
         whitelist: list[str] = []
         if settings is not None:
@@ -185,6 +187,7 @@ class Toolbelt:
             clock=clock,
             sleep=sleep,
             rand=rand,
+            trace_propagation=Allowlist(cfg.trace_propagation_hosts) if cfg.trace_propagation_hosts else None,
         )
         self._csds = CsdsClient(self.transport, cfg, self.csds_cache)
         self._secrets = SecretClient(store, self.secret_cache)

@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -31,6 +32,7 @@ from ..auth.oauth1 import OAuth1Credentials, OAuth1Signer
 from ..auth.oauth2 import OAuth2Credentials, parse_token_response, token_request
 from ..config import ToolbeltConfig
 from ..errors import AuthenticationError, ErrorCodes, NotFoundError, ToolbeltError
+from ..telemetry import note_cache
 from ..transport.auth import HeaderCredential
 from ..transport.middlewares import SigningMiddleware
 from ..transport.request import Request
@@ -41,6 +43,7 @@ from .secrets import SecretClient
 __all__ = ["LP_CLIENT_AUTH", "AppKeyAuthorizer", "AppKeys", "AuthCodes", "parse_credentials"]
 
 SENTINEL_SERVICE: Final = "sentinel"
+_log = logging.getLogger("lp_toolbelt.auth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +123,12 @@ class AppKeys:
     async def fetch_token(self, credentials: OAuth2Credentials, codes: AuthCodes) -> tuple[str, float]:
         """``(authorization header value, seconds to keep it)`` from Sentinel for an app installation."""
         account = self.config.require_account(codes.component)
-        sentinel = await self.csds.get(SENTINEL_SERVICE)
+        sentinel = await self.csds.resolve(SENTINEL_SERVICE)
+        _log.debug("%s: fetching a Sentinel token (app installation)", codes.component)
         resp = await self.transport.send(
-            token_request(self.config.scheme, sentinel, account, credentials), component=codes.component
+            token_request(self.config.scheme, sentinel, account, credentials),
+            component=codes.component,
+            service=SENTINEL_SERVICE,
         )
         if not resp.ok:
             raise AuthenticationError(
@@ -177,6 +183,7 @@ class AppKeyAuthorizer:
                 return credential  # OAuth1: the signer signs every attempt
             header = self._keys.tokens.peek(token_key)
             if header is not None and isinstance(credential, HeaderCredential) and credential.matches(header):
+                note_cache("token", True)
                 return credential
         return await self._load(refresh=False)
 
@@ -191,7 +198,9 @@ class AppKeyAuthorizer:
         else:
             token_key = (name, creds.client_id)
             if refresh:
+                _log.info("%s: renewing the token of app key %r (401)", codes.component, name)
                 keys.tokens.invalidate(token_key)
+            note_cache("token", keys.tokens.peek(token_key) is not None)
             header = await keys.tokens.get(token_key, lambda: keys.fetch_token(creds, codes))
             credential = HeaderCredential("Authorization", header)
         if cached is not None and cached is keys.secrets.peek(name):
@@ -206,6 +215,7 @@ class AppKeyAuthorizer:
                 entry = await self._keys.secrets.read_secret(name, use_cache=not refresh)
             except NotFoundError as err:
                 if index + 1 < len(names):
+                    _log.debug("%s: no app key secret %r; falling back to %r", self._codes.component, name, names[-1])
                     continue  # V2's default is absent: V1's
                 raise self._get_failure(names, err) from err
             except ToolbeltError as err:

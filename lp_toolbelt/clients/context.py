@@ -53,6 +53,7 @@ from ..errors import (
     TransportError,
 )
 from ..models.context import Namespace
+from ..telemetry import instrument
 from ..transport.auth import StaticAuthorizer
 from ..transport.request import Request
 from ..transport.response import HttpResponse
@@ -90,6 +91,12 @@ __all__ = ["ContextServiceClient"]
 
 
 # --------------------------------------------------------------------------------------------------- the client
+@instrument(
+    "context_service",
+    *("create_namespace", "delete_namespace", "get_list_of_namespaces", "set_properties_in_namespace"),
+    *("update_properties_in_namespace", "get_all_properties_in_session", "get_selected_properties_in_session"),
+    *("get_property_in_session", "delete_property_in_session", "delete_session", "get_list_of_sessions"),
+)
 class ContextServiceClient:
     """The Context Session Store of the configured account, with one API key.
 
@@ -337,7 +344,7 @@ class ContextServiceClient:
 
     async def _target(self) -> tuple[URL, str]:
         account = self._config.require_account(COMPONENT)
-        host = self._config.context_domain or await self._csds.get(CSDS_SERVICE)
+        host = self._config.context_domain or await self._csds.resolve(CSDS_SERVICE)
         return context_base_url(self._config.scheme, host), account
 
     async def _call(self, request: Request, operation: str) -> HttpResponse:

@@ -16,6 +16,7 @@ from .. import _constants as C
 from .._singleflight import SingleFlightCache
 from ..config import ToolbeltConfig
 from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, StatusErrors, ToolbeltError
+from ..telemetry import note_cache, traced
 from ..transport.request import Request
 from ..transport.send import Transport
 
@@ -60,8 +61,21 @@ class CsdsClient:
         self._config = config
         self._cache = cache
 
+    @traced("csds")
     async def get(self, service: str) -> str:
-        """The host (``host`` or ``host:port``, no scheme) of a CSDS service.
+        """The host (``host`` or ``host:port``, no scheme) of a CSDS service (span ``csds get``).
+
+        Raises NotFoundError (``csds.domain.not-found``) for a service the account does not have, ToolbeltError
+        (``csds.op-failed``) when CSDS cannot be read.
+
+        Example::
+
+            host = await csds.get(LpServices.MSG_HIST)
+        """
+        return await self.resolve(service)
+
+    async def resolve(self, service: str) -> str:
+        """:meth:`get` without a span of its own: the lookup other clients make inside their calls.
 
         Raises NotFoundError (``csds.domain.not-found``) for a service the account does not have, ToolbeltError
         (``csds.op-failed``) when CSDS cannot be read.
@@ -77,6 +91,7 @@ class CsdsClient:
         account = self._config.require_account(COMPONENT)
         # Hot path (every LP call): a fresh cached map is read in place — no fetch, no copy, no extra coroutine.
         domains = self._cache.peek(account)
+        note_cache("csds", domains is not None)
         if domains is None:
             domains = await self.domains()
         try:
@@ -88,6 +103,7 @@ class CsdsClient:
                 f"CSDS has no domain for service {str(service)!r}",
             ) from err
 
+    @traced("csds")
     async def get_all(self) -> dict[str, str]:
         """Every service of the account: ``{service: host}`` (a copy of the cached map)."""
         return dict(await self.domains())

@@ -15,6 +15,7 @@ from typing import Any, TypedDict, Unpack
 from yarl import URL
 
 from ..errors import ErrorCodes, StatusErrors
+from ..telemetry import traced
 from ..transport.request import Params, build_request, validate_timeout
 from ..transport.response import HttpResponse
 from ..transport.send import Transport
@@ -48,6 +49,7 @@ class HttpClient:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
+    @traced("http_client", lambda self, method, *args, **kwargs: str(method).upper())
     async def request(
         self,
         method: str,

@@ -22,6 +22,7 @@ from typing import Any
 from ..config import ToolbeltConfig
 from ..enums import LpServices
 from ..errors import ErrorCodes, InvalidArgumentError, RequestTimeoutError, StatusErrors, ToolbeltError
+from ..telemetry import traced
 from ..transport.request import (
     Params,
     Request,
@@ -76,6 +77,7 @@ class LpClient:
         self._csds = csds
         self._app_keys = app_keys
 
+    @traced("lp_client", lambda self, service, *args, **kwargs: str(service))
     async def __call__(
         self,
         service: LpServices | str,
@@ -114,12 +116,12 @@ class LpClient:
         budget = self._transport.timeout if timeout is None else timeout
         try:
             async with self._transport.deadline(budget):
-                host = await self._csds.get(str(service))
+                host = await self._csds.resolve(str(service))
                 url = validate_url(f"{self._config.scheme}://{host}{path}", COMPONENT)
                 request = Request(verb, url.extend_query(query) if query else url, hdrs, body, form, retry_safe)
                 # Guarded: this call's one timer bounds everything, a tighter one than send() would start.
                 resp = await self._transport.send(
-                    request, component=COMPONENT, timeout=timeout, auth=auth, guarded=True
+                    request, component=COMPONENT, timeout=timeout, auth=auth, guarded=True, service=str(service)
                 )
         except TimeoutError as err:
             if isinstance(err, ToolbeltError):

@@ -41,6 +41,7 @@ from yarl import URL
 
 from .. import _constants as C
 from ..errors import ErrorCodes, ResponseFormatError, SalesforceAuthError
+from ..telemetry import instrument
 from ..transport.auth import TokenAuthorizer
 from ..transport.request import ABSENT, Request
 from ..transport.response import HttpResponse
@@ -130,6 +131,7 @@ class SalesforceClient:
         return "SalesforceClient()"
 
 
+@instrument("sf_client", "query", "request")
 class SalesforceConnection:
     """One Salesforce org: SOQL queries and sObject access (see the module docstring)."""
 
@@ -314,6 +316,7 @@ class SalesforceConnection:
         return f"SalesforceConnection(instance_url={self.instance_url!r}, api_version={self.api_version!r})"
 
 
+@instrument("sf_client", "create", "retrieve", "update", "delete", "describe")
 class SObject:
     """One sObject type of a connection: ``create``, ``retrieve``, ``update``, ``delete``, ``describe``.
 

@@ -19,6 +19,7 @@ from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, ToolbeltEr
 from ..models.secrets import SecretEntry
 from ..secrets_store.base import SecretMissing, SecretStore
 from ..secrets_store.rule import COMPONENT, check_secret_update, parse_json, validate_secret_key
+from ..telemetry import note_cache, traced
 
 __all__ = ["SecretClient", "decode_secret_value", "validate_secret_key"]
 
@@ -49,6 +50,7 @@ class SecretClient:
         self.store = store
         self._cache = cache
 
+    @traced("secret_client")
     async def read_secret(self, key: str, *, use_cache: bool = True) -> SecretEntry:
         """The secret ``key``; NotFoundError (``secret.not-found``) when it does not exist.
 
@@ -59,6 +61,7 @@ class SecretClient:
         validate_secret_key(key)
         if not use_cache:
             self._cache.invalidate(key)
+        note_cache("secret", self._cache.peek(key) is not None)
         value = await self._cache.get(key, lambda: self._fetch(key))
         return SecretEntry(key=key, value=copy.deepcopy(value))
 
@@ -70,6 +73,7 @@ class SecretClient:
         """
         return self._cache.peek(key)
 
+    @traced("secret_client")
     async def update_secret(self, entry: SecretEntry) -> SecretEntry:
         """Replace the value of an existing secret and return what is stored.
 

@@ -37,11 +37,18 @@ def build_parser(prog: str = "python -m lp_toolbelt.emulator") -> argparse.Argum
         default=DEFAULT_RATE_LIMIT,
         help=f"proxy cap in requests/second, 0 = none (default: {DEFAULT_RATE_LIMIT:g})",
     )
+    parser.add_argument(
+        "--otel",
+        action="store_true",
+        help="print the OpenTelemetry spans and metrics of the handlers pointed at it (adds LP_TOOLBELT_OTEL=console "
+        "to the printed environment; needs opentelemetry-sdk)",
+    )
     return parser
 
 
-def env_lines(emulator: Emulator, settings_file: Path | None = None) -> list[str]:
-    """``export`` lines that point ``ToolbeltConfig.from_env()`` at a running emulator."""
+def env_lines(emulator: Emulator, settings_file: Path | None = None, *, otel: bool = False) -> list[str]:
+    """``export`` lines that point ``ToolbeltConfig.from_env()`` at a running emulator (``otel``: and make each
+    Toolbelt print its spans and metrics to standard error)."""
     lines = [
         f"export BRAND_ID={shlex.quote(emulator.state.account_id)}",
         f"export X_LIVEPERSON_CSDS_DOMAIN={shlex.quote(emulator.host)}",
@@ -50,6 +57,8 @@ def env_lines(emulator: Emulator, settings_file: Path | None = None) -> list[str
     ]
     if settings_file is not None:
         lines.append(f"export LP_TOOLBELT_SECRETS_FILE={shlex.quote(str(settings_file.resolve()))}")
+    if otel:
+        lines.append("export LP_TOOLBELT_OTEL=console")
     return lines
 
 
@@ -60,6 +69,7 @@ async def serve(
     out: TextIO | None = None,
     stop: asyncio.Event | None = None,
     write_seed: bool = False,
+    otel: bool = False,
 ) -> None:
     """Run ``emulator`` until ``stop`` is set, SIGTERM arrives or the task is cancelled (Ctrl-C).
 
@@ -85,7 +95,7 @@ async def serve(
                 f"# the Toolbelt's allowlist must include {emulator.host} (emulator.config() does this)",
                 file=stream,
             )
-            for line in env_lines(emulator, settings_file):
+            for line in env_lines(emulator, settings_file, otel=otel):
                 print(line, file=stream)
             stream.flush()
             await stop_event.wait()
@@ -97,6 +107,12 @@ async def serve(
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse ``argv``, serve until interrupted, return the exit status."""
     args = build_parser().parse_args(argv)
+    if args.otel:
+        from ..telemetry.console import SDK_MISSING, sdk_installed
+
+        if not sdk_installed():
+            print(f"lp-toolbelt emulator: --otel: {SDK_MISSING}", file=sys.stderr)
+            return 2
     settings: Path | None = args.settings
     rate_limit: float | None = args.rate_limit if args.rate_limit and args.rate_limit > 0 else None
     emulator = Emulator(settings, account_id=args.account, host=args.host, port=args.port, rate_limit=rate_limit)
@@ -105,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lp-toolbelt-emulator-") as tmp:
         settings_file = settings if settings is not None else Path(tmp) / "settings.json"
         try:
-            asyncio.run(serve(emulator, settings_file=settings_file, write_seed=settings is None))
+            asyncio.run(serve(emulator, settings_file=settings_file, write_seed=settings is None, otel=args.otel))
         except KeyboardInterrupt:
             return 0
         except OSError as err:

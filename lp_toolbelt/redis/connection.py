@@ -16,6 +16,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from .. import _constants as C
+from ..telemetry import watch_fallback
 
 __all__ = ["REDIS_UNAVAILABLE", "RedisHealth", "connect_redis", "logger"]
 
@@ -57,7 +58,7 @@ class RedisHealth:
             ...  # call Redis; then health.ok() or health.failed(err, "falling back to ...")
     """
 
-    __slots__ = ("_clock", "_down", "_probing", "_retry_at", "outages", "retry_interval", "what")
+    __slots__ = ("__weakref__", "_clock", "_down", "_probing", "_retry_at", "outages", "retry_interval", "what")
 
     def __init__(
         self,
@@ -73,6 +74,7 @@ class RedisHealth:
         self._down = False
         self._retry_at = 0.0
         self._probing = False
+        watch_fallback(self)  # the lp_toolbelt.redis.fallback gauge reports `down`
 
     @property
     def down(self) -> bool:

@@ -142,7 +142,17 @@ class ServiceAllowlist:
         await policy.resolve(URL("https://va.msghist.liveperson.net/x"))   # True
     """
 
-    __slots__ = ("_dynamic", "_fetch", "_hosts", "_peek", "_services", "_static", "_static_decisions", "enforced")
+    __slots__ = (
+        "_dynamic",
+        "_fetch",
+        "_hosts",
+        "_peek",
+        "_reverse",
+        "_services",
+        "_static",
+        "_static_decisions",
+        "enforced",
+    )
 
     def __init__(
         self,
@@ -161,6 +171,7 @@ class ServiceAllowlist:
         self._static_decisions: dict[_Key, bool] = {}
         self._hosts: Mapping[str, str] | None = None  # the CSDS map _dynamic was built from
         self._dynamic: tuple[Allowlist, dict[_Key, bool]] = (Allowlist(()), {})
+        self._reverse: tuple[Mapping[str, str] | None, dict[str, str | None]] = (None, {})
 
     @property
     def static(self) -> Allowlist:
@@ -193,6 +204,23 @@ class ServiceAllowlist:
         assert self._fetch is not None  # allows() answers None only when CSDS is wired
         hosts = await self._fetch()
         return self._static.allows(url) or self._decide(url, (url.scheme, url.raw_host, url.port), hosts)
+
+    def service_at(self, url: URL) -> str | None:
+        """The CSDS service whose host ``url`` is on, from the cached map (no I/O); ``None`` when no service or
+        several share it (telemetry's ``lp.service`` for requests whose client did not say)."""
+        hosts = self._peek() if self._peek is not None else None
+        if hosts is None or not url.raw_host:
+            return None
+        seen, reverse = self._reverse
+        if hosts is not seen:
+            reverse = {}
+            for service, host in hosts.items():
+                name = host.lower()
+                reverse[name] = None if name in reverse else service
+            self._reverse = (hosts, reverse)
+        host = url.raw_host.lower()
+        found = reverse.get(f"{host}:{url.port}")
+        return found if found is not None else reverse.get(host)
 
     def _decide(self, url: URL, key: _Key, hosts: Mapping[str, str]) -> bool:
         if hosts is not self._hosts:

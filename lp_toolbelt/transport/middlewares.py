@@ -5,22 +5,29 @@ where a signature must be computed, and where a fresh request id belongs. The tr
 :func:`identity_middleware` first on every request (also through a borrowed session); the LP client's authorizer
 attaches a :class:`SigningMiddleware` as the credential of API-key (OAuth 1.0a) requests. (aioresponses bypasses
 middlewares, so these are tested against a real loopback server.)
+
+The id a request went out with is left in the sending task's :class:`RequestIdSlot` (the middleware runs in that
+task), so the transport can name it in its logs and attempt spans.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from typing import Protocol
+from contextvars import ContextVar
+from typing import Final, Protocol
 
 from aiohttp import ClientHandlerType, ClientMiddlewareType, ClientRequest, ClientResponse
 from yarl import URL
 
 __all__ = [
     "REQUEST_ID_HEADER",
+    "RequestIdSlot",
     "RequestSigner",
     "SigningMiddleware",
     "identity_middleware",
     "request_id_middleware",
+    "request_id_slot",
     "signing_middleware",
 ]
 
@@ -28,10 +35,45 @@ REQUEST_ID_HEADER = "X-Request-Id"
 AUTHORIZATION_HEADER = "Authorization"
 
 
+class RequestIdSlot:
+    """The ``X-Request-Id`` the owning task sent last (written by the identity middleware on every attempt)."""
+
+    __slots__ = ("owner", "value")
+
+    def __init__(self, owner: int) -> None:
+        self.owner = owner
+        self.value: str | None = None
+
+
+_SLOT: Final[ContextVar[RequestIdSlot | None]] = ContextVar("lp_toolbelt_request_id_slot", default=None)
+
+
+def request_id_slot() -> RequestIdSlot:
+    """The current task's slot, made once per task (a child task inherits its parent's context, not its slot).
+
+    One ``ContextVar.set`` per task, not per request: a context change per request would be an allocation each.
+    """
+    owner = id(asyncio.current_task())
+    slot = _SLOT.get()
+    if slot is None or slot.owner != owner:
+        slot = RequestIdSlot(owner)
+        _SLOT.set(slot)
+    return slot
+
+
+def _record(request_id: str) -> None:
+    slot = _SLOT.get()
+    if slot is not None:
+        slot.value = request_id
+
+
 async def request_id_middleware(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-    """Add ``X-Request-Id: <uuid4>`` unless the caller (or a borrowed session) set one."""
-    if REQUEST_ID_HEADER not in req.headers:
-        req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+    """Add ``X-Request-Id: <uuid4>`` unless the caller (or a borrowed session) set one; record it in the sending
+    task's :class:`RequestIdSlot`."""
+    request_id = req.headers.get(REQUEST_ID_HEADER)
+    if request_id is None:
+        request_id = req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+    _record(request_id)
     return await handler(req)
 
 
@@ -45,8 +87,10 @@ def identity_middleware(user_agent: str | None) -> ClientMiddlewareType:
         return request_id_middleware
 
     async def identity(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        if REQUEST_ID_HEADER not in req.headers:
-            req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        request_id = req.headers.get(REQUEST_ID_HEADER)
+        if request_id is None:
+            request_id = req.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        _record(request_id)
         req.headers["User-Agent"] = user_agent
         return await handler(req)
 

@@ -12,12 +12,19 @@ rate limiter, one allowlist and one retry engine. For each call, :meth:`Transpor
 
 One deadline bounds it all. The clock, the sleep, the jitter source and the sender are injectable, so tests drive
 retries with a fake clock and a fake sender instead of sleeping and patching aiohttp.
+
+Observability (:mod:`lp_toolbelt.telemetry`): while an OpenTelemetry SDK is configured, each attempt is a child span
+of the public call's (limiter wait, request id, status) and feeds the request metrics; ``traceparent`` goes only to
+``trace_propagation`` hosts. Retries, credential renewals and refused hosts are logged on ``lp_toolbelt.transport``
+at INFO/DEBUG, with the request id and the error code (never above: the caller gets those outcomes as exceptions).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -33,11 +40,13 @@ from ..errors import (
     RequestTimeoutError,
     TransportError,
 )
+from ..telemetry import active, inject_trace_context, refused_host
+from ..telemetry.attempts import SendTelemetry
 from .allowlist import Allowlist, ServiceAllowlist
 from .auth import Authorizer
 from .deadline import Deadline, DeadlineTimers
 from .limiter import RateLimiter
-from .middlewares import identity_middleware
+from .middlewares import RequestIdSlot, identity_middleware, request_id_slot
 from .proxy import EgressProxy
 from .request import REDIRECT_STATUSES, Request, redirect
 from .response import HttpResponse
@@ -47,6 +56,16 @@ from .wire import AiohttpSender, NetworkFailure, Sender, UnsendableRequest, Wire
 __all__ = ["Request", "Transport"]
 
 _NO_TIMER = contextlib.nullcontext()  # reusable: the async with of a guarded send()
+_log = logging.getLogger("lp_toolbelt.transport")
+
+
+def _failure_code(err: NetworkFailure) -> str:
+    """The dotted code a network failure ends with when it is not retried (see ``Transport._transport_error``)."""
+    return ErrorCodes.HTTP_RESPONSE_TOO_LARGE if err.kind == "too-large" else ErrorCodes.HTTP_OP_FAILED
+
+
+def _log_extra(component: str, request_id: str | None, code: str | None) -> dict[str, str | None]:
+    return {"lp_component": component, "lp_request_id": request_id, "lp_error_code": code}
 
 
 class Transport:
@@ -61,6 +80,7 @@ class Transport:
         user_agent: sent as ``User-Agent`` on every request (the function's identity).
         proxy: the egress proxy for the sessions this transport creates (and every request it sends).
         sender: the I/O seam (default: aiohttp on the shared session).
+        trace_propagation: the hosts that receive the trace context (``traceparent``); ``None``: none.
         clock: monotonic seconds; sleep: awaitable sleep; rand: jitter in [0, 1); wall_clock: Unix time for
             HTTP-date ``Retry-After`` values.
     """
@@ -81,6 +101,7 @@ class Transport:
         rand: Callable[[], float] = random.random,
         wall_clock: Callable[[], float] = time.time,
         max_response_bytes: int = C.MAX_RESPONSE_BYTES,
+        trace_propagation: Allowlist | None = None,
     ) -> None:
         self.allowlist = allowlist  # the setter wraps a plain Allowlist
         self.limiter = limiter
@@ -100,6 +121,7 @@ class Transport:
         self._wall_clock = wall_clock
         self._closed = False
         self._timers = DeadlineTimers()
+        self.trace_propagation = trace_propagation
 
     # -- configuration ------------------------------------------------------------------------------------
     @property
@@ -165,6 +187,15 @@ class Transport:
 
     @staticmethod
     def _forbidden(request: Request, component: str) -> ForbiddenHostError:
+        """The refusal of a host outside the allowlist (counted and logged: the caller gets it as an exception)."""
+        refused_host(component)
+        _log.info(
+            "%s: refused host %r before any request (not on the allowlist) [%s]",
+            component,
+            request.url.host,
+            ErrorCodes.HTTP_FORBIDDEN_HOST,
+            extra=_log_extra(component, None, ErrorCodes.HTTP_FORBIDDEN_HOST),
+        )
         return ForbiddenHostError(
             component,
             ErrorCodes.HTTP_FORBIDDEN_HOST,
@@ -182,6 +213,7 @@ class Transport:
         auth: Authorizer | None = None,
         attempt_timeout: float | None = None,
         guarded: bool = False,
+        service: str | None = None,
     ) -> HttpResponse:
         """Send ``request`` and return the fully read response (any status).
 
@@ -193,7 +225,8 @@ class Transport:
         after a 401. ``attempt_timeout`` bounds each attempt (a timed-out attempt is a network failure the policy may
         retry). ``guarded=True``: the caller already runs this call under its own timeout (e.g. :meth:`deadline`)
         expiring no later than ``timeout`` from now, so no second timer is started; the deadline still bounds the
-        retries, and on expiry the caller's timeout raises.
+        retries, and on expiry the caller's timeout raises. ``service``: the CSDS service the host was found for
+        (telemetry's ``lp.service``; default: the account's CSDS map says, when one service has that host).
         """
         if self._closed:
             raise TransportError(component, ErrorCodes.HTTP_OP_FAILED, "the toolbelt is closed")
@@ -207,14 +240,28 @@ class Transport:
         if not (allowed or (allowed is None and await self._allowlist.resolve(request.url))):
             raise self._forbidden(request, component)
         policy = self.retry if retry is None else retry
+        tel = active()
+        rec = None
+        if tel is not None:
+            rec = SendTelemetry(tel, component, service or self._allowlist.service_at(request.url))
         if auth is None:
-            return await self._exchange(request, component, deadline, budget, policy, guarded, attempt_timeout)
+            return await self._exchange(request, component, deadline, budget, policy, guarded, attempt_timeout, rec)
         sent = await auth.authorize(request)
-        resp = await self._exchange(sent, component, deadline, budget, policy, guarded, attempt_timeout)
+        resp = await self._exchange(sent, component, deadline, budget, policy, guarded, attempt_timeout, rec)
         if resp.status == 401:
+            request_id = request_id_slot().value
+            _log.info(
+                "%s: %s answered 401 (request id %s); renewing the credentials and sending once more",
+                component,
+                request.url.host,
+                request_id,
+                extra=_log_extra(component, request_id, None),
+            )
             again = await auth.reauthorize(sent)
             if again is not None:
-                resp = await self._exchange(again, component, deadline, budget, policy, guarded, attempt_timeout)
+                resp = await self._exchange(again, component, deadline, budget, policy, guarded, attempt_timeout, rec)
+            else:
+                _log.debug("%s: the credentials cannot be renewed; the 401 is the answer", component)
         return resp
 
     async def _exchange(
@@ -226,9 +273,11 @@ class Transport:
         policy: RetryPolicy,
         guarded: bool,
         attempt_timeout: float | None,
+        rec: SendTelemetry | None = None,
     ) -> HttpResponse:
         """Attempts, redirects and retries of one (authorized) request, until an answer to return."""
         retry_safe = is_retry_safe(request.method, request.retry_safe)
+        slot = request_id_slot()
         attempt = 0
         redirects = 0
         while True:
@@ -237,11 +286,15 @@ class Transport:
                 raise self._timeout_error(component, request, budget)
             try:
                 async with _NO_TIMER if guarded else self._timers.scope(remaining):
-                    await self.limiter.acquire()
-                    if attempt_timeout is None:
-                        wire = await self.sender(request)
+                    slot.value = None
+                    if rec is None:
+                        await self.limiter.acquire()
+                        if attempt_timeout is None:
+                            wire = await self.sender(request)
+                        else:
+                            wire = await self._bounded_attempt(request, attempt_timeout)
                     else:
-                        wire = await self._bounded_attempt(request, attempt_timeout)
+                        wire = await self._observed_attempt(rec, slot, request, attempt_timeout)
             except TimeoutError as err:
                 raise self._timeout_error(component, request, budget) from err
             except UnsendableRequest as err:
@@ -252,13 +305,27 @@ class Transport:
                 ) from err
             except NetworkFailure as err:
                 cause = err.__cause__ or err
+                request_id, code = slot.value, _failure_code(err)
                 if attempt >= policy.max_retries or not policy.retryable_failure(
                     err, kind=err.kind, sent=err.sent, retry_safe=retry_safe
                 ):
+                    _log.debug(
+                        "%s: %s %s failed (%s, request id %s), not retried [%s]",
+                        component,
+                        request.method,
+                        request.url.host,
+                        err.kind,
+                        request_id,
+                        code,
+                        extra=_log_extra(component, request_id, code),
+                    )
                     raise self._transport_error(component, request, err, attempt + 1) from cause
                 delay = policy.delay(attempt, None, self._rand)
                 if self._clock() + delay >= deadline:  # the next attempt could not finish in time
                     raise self._timeout_error(component, request, budget) from cause
+                self._log_retry(component, request, attempt, delay, err.kind, request_id, code)
+                if rec is not None:
+                    rec.retrying(err.kind)
                 await self._sleep(delay)
                 attempt += 1
                 continue
@@ -279,6 +346,9 @@ class Transport:
                 retry_after = parse_retry_after(headers.get("Retry-After"), self._wall_clock())
                 delay = policy.delay(attempt, retry_after, self._rand)
                 if self._clock() + delay < deadline:
+                    self._log_retry(component, request, attempt, delay, str(status), slot.value, None)
+                    if rec is not None:
+                        rec.retrying(str(status))
                     attempt += 1
                     await self._sleep(delay)
                     continue
@@ -298,6 +368,60 @@ class Transport:
                 reason=wire.reason,
                 component=component,
             )
+
+    async def _observed_attempt(
+        self, rec: SendTelemetry, slot: RequestIdSlot, request: Request, attempt_timeout: float | None
+    ) -> WireResponse:
+        """One attempt with its span and metrics: the limiter's wait, then the sender."""
+        clock = self._clock
+        queued = clock()
+        try:
+            await self.limiter.acquire()
+            now = clock()
+            rec.waited(now - queued)
+            rec.begin(request.method, request.url, now)
+            sent = request
+            hosts = self.trace_propagation
+            if rec.span is not None and hosts is not None and hosts.allows(request.url):
+                context = inject_trace_context(rec.span)
+                sent = dataclasses.replace(request, headers={**context, **(request.headers or {})})
+            wire = await self._attempt(sent, attempt_timeout)
+        except NetworkFailure as err:
+            rec.end(clock(), slot.value, None, _failure_code(err))
+            raise
+        except BaseException as err:
+            rec.abandon(err)
+            raise
+        rec.end(clock(), slot.value, wire.status)
+        return wire
+
+    @staticmethod
+    def _log_retry(
+        component: str,
+        request: Request,
+        attempt: int,
+        delay: float,
+        reason: str,
+        request_id: str | None,
+        code: str | None,
+    ) -> None:
+        _log.info(
+            "%s: %s %s %s (request id %s); retry %d in %.3fs%s",
+            component,
+            request.method,
+            request.url.host,
+            f"answered {reason}" if reason.isdigit() else f"failed ({reason})",
+            request_id,
+            attempt + 1,
+            delay,
+            f" [{code}]" if code else "",
+            extra=_log_extra(component, request_id, code),
+        )
+
+    async def _attempt(self, request: Request, attempt_timeout: float | None) -> WireResponse:
+        if attempt_timeout is None:
+            return await self.sender(request)
+        return await self._bounded_attempt(request, attempt_timeout)
 
     async def _bounded_attempt(self, request: Request, attempt_timeout: float) -> WireResponse:
         try:

@@ -25,6 +25,7 @@ from ..config import ToolbeltConfig
 from ..enums import ConversationContentTypes, LpServices
 from ..errors import ErrorCodes, InvalidArgumentError, NotFoundError, ResponseFormatError, StatusErrors
 from ..models.conversation import Conversation, KeywordScanResult
+from ..telemetry import traced
 from ..transport.response import HttpResponse
 from .keyword_scan import scan_conversation_for_keywords
 
@@ -128,6 +129,7 @@ class ConversationUtil:
         self._lp = lp_client
         self._config = config
 
+    @traced("conversation_util")
     async def get_conversation_by_id(
         self,
         conversation_id: str,

@@ -38,6 +38,7 @@ from ..errors import (
     ToolbeltError,
 )
 from ..models.conversation import Conversation
+from ..telemetry import traced
 from ..transport.auth import HeaderCredential, TokenAuthorizer
 from ..transport.request import ABSENT, Request
 from ..transport.response import HttpResponse
@@ -199,6 +200,7 @@ class GDPRUtil:
         self._csds = csds
         self.concurrency = concurrency
 
+    @traced("gdpr_util")
     async def replace_conversation_files(
         self,
         conversation: Conversation | Mapping[str, Any],
@@ -253,7 +255,7 @@ class GDPRUtil:
 
         replaced: set[str] = set()
         if valid:
-            host = await self._csds.get(C.SWIFT_SERVICE)
+            host = await self._csds.resolve(C.SWIFT_SERVICE)
             # One token for the run; after a 401, one re-authentication serves every refused PUT.
             auth = TokenAuthorizer(
                 _swift_token, lambda: self._authenticate(host, creds), max_refreshes=1, keep_errors=True
@@ -292,7 +294,7 @@ class GDPRUtil:
     async def _authenticate(self, host: str, creds: Mapping[str, str]) -> str:
         request = swift_auth_request(self._config.scheme, host, creds)
         try:
-            resp = await self._transport.send(request, component=COMPONENT)
+            resp = await self._transport.send(request, component=COMPONENT, service=C.SWIFT_SERVICE)
         except ToolbeltError as err:
             raise AuthenticationError(
                 COMPONENT, ErrorCodes.GDPR_AUTH_FAILED, f"Authentication failed: {err.message}", status=err.status
@@ -305,7 +307,7 @@ class GDPRUtil:
         """PUT one file; None when replaced, else ``(reason, status)``."""
         request = swift_put_request(self._config.scheme, host, path, body, content_type)
         try:
-            resp = await self._transport.send(request, component=COMPONENT, auth=auth)
+            resp = await self._transport.send(request, component=COMPONENT, auth=auth, service=C.SWIFT_SERVICE)
         except ToolbeltError as err:
             return err.message, err.status
         if resp.ok:

@@ -26,6 +26,7 @@ from ..enums import LpServices, SDETypes
 from ..errors import ErrorCodes, InvalidArgumentError, StatusErrors
 from ..models.conversation import Conversation
 from ..models.sde import ConversationSDEs, SDEEvent, SDEList
+from ..telemetry import traced
 from ..transport.response import HttpResponse
 from ._conversation_arg import as_conversation
 
@@ -127,6 +128,7 @@ class SDEUtil:
         self._config = config
         self.timeout = timeout
 
+    @traced("sde_util")
     async def add_sdes(
         self,
         sdes: Sequence[Mapping[str, Any]],

@@ -1,6 +1,8 @@
 """No secret escapes: every client runs with distinctive secret values, through success and failure paths, and
-every log record (caplog at DEBUG, all loggers), exception (str, repr, details, the whole chained traceback) and
-public object repr is scanned for them — zero hits.
+every log record (caplog at DEBUG, all loggers), exception (str, repr, details, the whole chained traceback),
+public object repr, exported span (OpenTelemetry SDK, in-memory exporter: names, attributes, events, statuses) and
+metric data point is scanned for them — zero hits. Failures the caller receives as exceptions log nothing at WARNING
+or above.
 
 The scanned values: the API key's four parts, the app installation's client secret, a plain secret's value, the
 Context Session Store API key, the Salesforce access/refresh tokens and client secret, the object storage
@@ -13,7 +15,7 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from lp_toolbelt.clients.salesforce_wire import refresh_request
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.transport.send import Request
 from lp_toolbelt.utils.gdpr import swift_auth_request
+from tests._otel import Otel, otel_sdk
 
 from .ops import OAUTH2_APP, OPS, SETUP, Op, context_client, salesforce
 
@@ -90,6 +93,9 @@ class Scan:
         for record in records:
             self.texts.append((f"log {record.name}", formatter.format(record) + repr(record.__dict__)))
 
+    def telemetry(self, otel: Otel) -> None:
+        self.texts.extend(("telemetry", text) for text in otel.all_texts())
+
     def hits(self, secrets: Iterable[str]) -> list[tuple[str, str]]:
         return [(where, secret) for secret in secrets for where, text in self.texts if secret in text]
 
@@ -116,6 +122,17 @@ async def scan_emu() -> AsyncIterator[Emulator]:
         yield emulator
 
 
+@pytest.fixture
+def otel() -> Iterator[Otel]:
+    with otel_sdk() as rig:
+        yield rig
+
+
+def loud_records(records: Iterable[logging.LogRecord]) -> list[str]:
+    """lp_toolbelt records at WARNING or above (the caller got these outcomes as exceptions: none is expected)."""
+    return [r.getMessage() for r in records if r.name.startswith("lp_toolbelt") and r.levelno >= logging.WARNING]
+
+
 async def _attempt(scan: Scan, where: str, tb: Toolbelt, emu: Emulator, op: Op) -> Any:
     try:
         result = await op.run(tb, emu)
@@ -126,7 +143,9 @@ async def _attempt(scan: Scan, where: str, tb: Toolbelt, emu: Emulator, op: Op) 
 
 
 @pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
-async def test_no_secret_in_logs_errors_or_reprs(op: Op, scan_emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_secret_in_logs_errors_or_reprs(
+    op: Op, scan_emu: Emulator, otel: Otel, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     emu, scan = scan_emu, Scan()
     async with Toolbelt(emu.config(timeout=0.5, max_retries=1, retry_backoff_base=0.0)) as tb:
@@ -162,12 +181,15 @@ async def test_no_secret_in_logs_errors_or_reprs(op: Op, scan_emu: Emulator, cap
             emu.state,  # the emulator's state shows up in users' assertion failures
         )
     scan.logs(caplog.records)
+    scan.telemetry(otel)
+    assert otel.spans(), "the scan saw no span"
     secrets = {*SECRET.values(), *issued_tokens(emu)}
     assert scan.hits(secrets) == []
+    assert loud_records(caplog.records) == []
 
 
 async def test_credential_failures_do_not_echo_credentials(
-    scan_emu: Emulator, caplog: pytest.LogCaptureFixture
+    scan_emu: Emulator, otel: Otel, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     emu, scan = scan_emu, Scan()
@@ -207,8 +229,33 @@ async def test_credential_failures_do_not_echo_credentials(
                 await call()
             scan.error(where, info.value)
     scan.logs(caplog.records)
+    scan.telemetry(otel)
     extra = {SECRET["client_secret"] + "-stale", SECRET["swift_password"] + "-wrong", SECRET["context_key"] + "-x"}
     assert scan.hits({*SECRET.values(), *extra, *issued_tokens(emu)}) == []
+    assert loud_records(caplog.records) == []
+
+
+async def test_query_values_never_reach_spans_or_logs(
+    scan_emu: Emulator, otel: Otel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A secret in a query string (an API taking ``?access_token=``), answered, retried and refused: the spans carry
+    ``url.full`` with the value redacted, the logs name the host only."""
+    caplog.set_level(logging.DEBUG)
+    emu, scan = scan_emu, Scan()
+    secret = SECRET["sf_access"]
+    csds = emu.base_url / "api/account" / emu.state.account_id / "service/baseURI.json"
+    async with Toolbelt(emu.config(retry_backoff_base=0.0)) as tb:
+        http = tb.http_client()
+        emu.state.faults.add("csds", "status", status=503, times=1)
+        await http.get(csds, params={"version": "1.0", "access_token": secret})
+        with pytest.raises(ToolbeltError) as info:
+            await http.get(f"https://elsewhere.example.com/x?access_token={secret}")
+        scan.error("refused", info.value)
+    scan.logs(caplog.records)
+    scan.telemetry(otel)
+    urls = [str((s.attributes or {}).get("url.full")) for s in otel.spans() if "url.full" in (s.attributes or {})]
+    assert any(u.endswith("?version=REDACTED&access_token=REDACTED") for u in urls), urls
+    assert scan.hits([secret]) == []
 
 
 async def _gdpr_with_password(tb: Toolbelt, emu: Emulator, password: str) -> None:
