@@ -38,6 +38,7 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 from yarl import URL
 
 from lp_toolbelt import Toolbelt, ToolbeltConfig
+from lp_toolbelt.transport.limiter import RateLimiter
 
 # ------------------------------------------------------------------------------------------------ the account
 ACCOUNT = "13350576"
@@ -105,7 +106,8 @@ class Seen:
 
     method: str
     host: str  # the Host header's name, without the port
-    path: str
+    path: str  # decoded
+    raw_path: str  # as sent, percent-encoding kept, without the query
     query: str  # the raw query string, as sent (no decoding, no reordering)
     headers: CIMultiDictProxy[str]
     body: bytes
@@ -196,6 +198,7 @@ class FakeServer:
             method=request.method,
             host=(request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") else request.host,
             path=request.path,
+            raw_path=path,
             query=query,
             headers=CIMultiDictProxy(CIMultiDict(request.headers)),
             body=await request.read(),
@@ -398,6 +401,7 @@ class World:
         *,
         session: aiohttp.ClientSession | None = None,
         clock: Callable[[], float] | None = None,
+        limiter: RateLimiter | None = None,
         config: ToolbeltConfig | None = None,
         **fields: Any,
     ) -> AsyncIterator[Toolbelt]:
@@ -419,6 +423,8 @@ class World:
             kwargs: dict[str, Any] = {"session": borrowed}
             if clock is not None:
                 kwargs["clock"] = clock
+            if limiter is not None:
+                kwargs["limiter"] = limiter
             async with Toolbelt(config if config is not None else ToolbeltConfig(**values), **kwargs) as tb:
                 yield tb
         finally:

@@ -50,6 +50,17 @@ async def test_http_requests_leave_through_http_proxy_in_absolute_form(monkeypat
     assert [s.host for s in world.server.requests] == [CSDS_HOST, SERVICES["sentinel"], SERVICES["msgHist"]]
 
 
+async def test_the_session_a_toolbelt_creates_leaves_through_the_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clear_proxy_env(monkeypatch)
+    async with FakeProxy() as proxy:  # answers itself: no host name below resolves anywhere
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        config = ToolbeltConfig(account_id=ACCOUNT, secrets_file=None, allowlist=("crm.partner.test",))
+        async with Toolbelt(config) as tb:
+            resp = await tb.http_client().post("http://crm.partner.test/items?k=1&k=2", json={"a": 1})
+    assert resp.json() == {"via": "fake-proxy", "target": "http://crm.partner.test/items?k=1&k=2"}
+    assert [(s.method, s.target) for s in proxy.seen] == [("POST", "http://crm.partner.test/items?k=1&k=2")]
+
+
 async def test_https_requests_tunnel_through_https_proxy_with_connect(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
