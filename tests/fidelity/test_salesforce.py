@@ -13,11 +13,13 @@ import itertools
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from lp_toolbelt import ErrorCodes, InvalidArgumentError, SalesforceError, Toolbelt
+from lp_toolbelt.clients.salesforce import SalesforceConnection
 from tests.fidelity.fakes import FakeServer, Seen, World
 
 LOGIN = "login.salesforce.com"
@@ -74,6 +76,17 @@ class Salesforce:
     instances: FakeServer
     tb: Toolbelt
 
+    def connect(self, **options: Any) -> SalesforceConnection:
+        """A connection to the org's login host that can refresh (``options`` override or add settings)."""
+        settings: dict[str, Any] = {
+            "login_url": f"http://{LOGIN}",
+            "refresh_token": REFRESH_TOKEN,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            **options,
+        }
+        return self.tb.sf_client().connect_to_salesforce(**settings)
+
 
 @pytest.fixture
 async def sf() -> AsyncIterator[Salesforce]:
@@ -88,13 +101,7 @@ async def sf() -> AsyncIterator[Salesforce]:
 
 
 async def test_without_instance_url_the_refresh_names_the_instance_and_calls_go_there(sf: Salesforce) -> None:
-    con = sf.tb.sf_client().connect_to_salesforce(
-        login_url=f"http://{LOGIN}",
-        access_token="stale",
-        refresh_token=REFRESH_TOKEN,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-    )
+    con = sf.connect(access_token="stale")
     assert await con.query("SELECT Id, Name FROM Account") == RECORDS
     assert await con.query("SELECT Id FROM Account") == RECORDS
     assert sf.org.refreshes == [
@@ -112,14 +119,7 @@ async def test_without_instance_url_the_refresh_names_the_instance_and_calls_go_
 
 async def test_a_401_refreshes_and_retries_at_the_instance_the_token_answer_names(sf: Salesforce) -> None:
     sf.org.instance = MOVED  # the org moved: the next token answer names its new instance
-    con = sf.tb.sf_client().connect_to_salesforce(
-        login_url=f"http://{LOGIN}",
-        instance_url=f"http://{INSTANCE}",
-        access_token="expired",
-        refresh_token=REFRESH_TOKEN,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-    )
+    con = sf.connect(instance_url=f"http://{INSTANCE}", access_token="expired")
     assert await con.query("SELECT Id FROM Account") == RECORDS
     assert [s.host for s in sf.instances.requests] == [INSTANCE, MOVED]
     assert [s.headers["Authorization"] for s in sf.instances.requests] == ["Bearer expired", "Bearer 00D-at-1"]
