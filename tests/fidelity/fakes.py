@@ -456,7 +456,8 @@ class FakeProxy:
     An http request arrives in absolute form (``GET http://host/path HTTP/1.1``); it is forwarded (origin form, same
     Host header) to the loopback port ``upstream`` when set, else answered by the proxy itself with
     ``{"via": "fake-proxy", "target": <url>}``. ``CONNECT host:port`` opens a tunnel to ``upstream`` when set, else is
-    refused with 403. ``Proxy-Authorization`` must equal ``auth`` when that is set (else 407).
+    refused with 403; the first CONNECTs are answered ``connect_statuses`` (e.g. the FaaS proxy's 429), one each.
+    ``Proxy-Authorization`` must equal ``auth`` when that is set (else 407).
     """
 
     def __init__(self, *, upstream: int | None = None, auth: str | None = None) -> None:
@@ -464,6 +465,7 @@ class FakeProxy:
         self.connections = 0
         self.upstream = upstream
         self.auth = auth
+        self.connect_statuses: list[int] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.port = 0
@@ -543,8 +545,10 @@ class FakeProxy:
         await writer.drain()
 
     async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.upstream is None:
-            writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        if self.upstream is None or self.connect_statuses:
+            status = self.connect_statuses.pop(0) if self.connect_statuses else 403
+            head = f"HTTP/1.1 {status} Refused\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            writer.write(head.encode())
             await writer.drain()
             return
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)

@@ -18,7 +18,9 @@ import pytest
 from lp_toolbelt import (
     ConfigurationError,
     ForbiddenHostError,
+    HttpStatusError,
     LpServices,
+    RateLimitedError,
     Toolbelt,
     ToolbeltConfig,
     ToolbeltError,
@@ -83,6 +85,53 @@ async def test_https_requests_tunnel_through_https_proxy_with_connect(
         ("CONNECT", f"{SERVICES['smt']}:443"),
     }
     assert [s.host for s in world.server.requests] == [CSDS_HOST, SERVICES["sentinel"], SERVICES["smt"]]
+
+
+async def test_the_proxys_refusal_of_a_tunnel_is_its_answer_as_for_plain_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The FaaS proxy refuses an https host at CONNECT (it cannot see inside the tunnel): 403 is an answer, as the 403
+    it gives a plain-http request is, not a network failure to retry."""
+    _clear_proxy_env(monkeypatch)
+    async with FakeProxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        config = ToolbeltConfig(account_id=ACCOUNT, secrets_file=None, allowlist=("crm.partner.test",))
+        async with Toolbelt(config) as tb:
+            resp = await tb.http_client().get("https://crm.partner.test/items")
+            assert resp.status == 403
+            with pytest.raises(HttpStatusError) as info:
+                await tb.http_client().get("https://crm.partner.test/items", raise_for_status=True)
+    assert info.value.status == 403
+    assert [s.method for s in proxy.seen] == ["CONNECT", "CONNECT"]  # once per call: an answer is not retried
+
+
+async def test_the_proxys_rate_cap_on_a_tunnel_is_retried_for_any_method(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FaaS proxy's 429 arrives on the CONNECT of an https request: nothing was sent, so it is retried for any
+    method, and a 429 that outlasts the retries is a RateLimitedError."""
+    _clear_proxy_env(monkeypatch)
+    try:
+        server_tls, client_tls = self_signed(tmp_path, [CSDS_HOST, *sorted(set(SERVICES.values()))])
+    except RuntimeError as err:
+        pytest.skip(f"no certificate for the fake TLS server: {err}")
+    async with World(tls=server_tls) as world, FakeProxy(upstream=world.server.port) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        async with (
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls)) as session,
+            world.toolbelt(session=session, scheme="https", trust_env=True, retry_backoff_base=0.0) as tb,
+        ):
+            await tb.http_client().get(f"https://{SERVICES['msgHist']}/ping")  # CSDS and a first tunnel
+            proxy.connect_statuses = [429, 429]
+            resp = await tb.http_client().post(f"https://{SERVICES['smt']}/ping", json={"a": 1})
+            assert resp.status == 200
+            proxy.connect_statuses = [429] * 10
+            with pytest.raises(RateLimitedError) as info:
+                await tb.http_client().post(f"https://{SERVICES['rtbf']}/ping", json={"a": 1})
+    assert info.value.status == 429
+    smt = [s for s in proxy.seen if s.target == f"{SERVICES['smt']}:443"]
+    assert len(smt) == 3
+    assert len(world.server.seen(host=SERVICES["smt"])) == 1  # sent once, when the tunnel opened
+    assert len([s for s in proxy.seen if s.target == f"{SERVICES['rtbf']}:443"]) == 4  # max_retries = 3
 
 
 async def test_no_proxy_hosts_go_direct(monkeypatch: pytest.MonkeyPatch) -> None:
