@@ -9,8 +9,11 @@ host, so a refused target never reaches the proxy; the proxy's credentials appea
 from __future__ import annotations
 
 import base64
+import contextlib
 import traceback
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -33,6 +36,26 @@ PROXY_PASSWORD = "s3cr3t-proxy-pw"
 def _clear_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
+
+
+@contextlib.asynccontextmanager
+async def _https_through_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **fields: Any
+) -> AsyncIterator[tuple[World, FakeProxy, Toolbelt]]:
+    """The fake LivePerson over TLS, reached only through ``HTTPS_PROXY`` (CONNECT tunnels), by a Toolbelt whose
+    borrowed session trusts the fake's certificate (skipped without ``openssl``)."""
+    _clear_proxy_env(monkeypatch)
+    try:
+        server_tls, client_tls = self_signed(tmp_path, [CSDS_HOST, *sorted(set(SERVICES.values()))])
+    except RuntimeError as err:
+        pytest.skip(f"no certificate for the fake TLS server: {err}")
+    async with World(tls=server_tls) as world, FakeProxy(upstream=world.server.port) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        async with (
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls)) as session,
+            world.toolbelt(session=session, scheme="https", trust_env=True, **fields) as tb,
+        ):
+            yield world, proxy, tb
 
 
 async def test_http_requests_leave_through_http_proxy_in_absolute_form(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,18 +89,8 @@ async def test_the_session_a_toolbelt_creates_leaves_through_the_proxy(monkeypat
 async def test_https_requests_tunnel_through_https_proxy_with_connect(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _clear_proxy_env(monkeypatch)
-    try:
-        server_tls, client_tls = self_signed(tmp_path, [CSDS_HOST, *sorted(set(SERVICES.values()))])
-    except RuntimeError as err:
-        pytest.skip(f"no certificate for the fake TLS server: {err}")
-    async with World(tls=server_tls) as world, FakeProxy(upstream=world.server.port) as proxy:
-        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-        async with (
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls)) as session,
-            world.toolbelt(session=session, scheme="https", trust_env=True) as tb,
-        ):
-            resp = await tb.lp_client()(LpServices.SMT, "/ping")
+    async with _https_through_proxy(tmp_path, monkeypatch) as (world, proxy, tb):
+        resp = await tb.lp_client()(LpServices.SMT, "/ping")
     assert resp.status == 200
     assert {(s.method, s.target) for s in proxy.seen} == {
         ("CONNECT", f"{CSDS_HOST}:443"),
@@ -109,24 +122,14 @@ async def test_the_proxys_rate_cap_on_a_tunnel_is_retried_for_any_method(
 ) -> None:
     """The FaaS proxy's 429 arrives on the CONNECT of an https request: nothing was sent, so it is retried for any
     method, and a 429 that outlasts the retries is a RateLimitedError."""
-    _clear_proxy_env(monkeypatch)
-    try:
-        server_tls, client_tls = self_signed(tmp_path, [CSDS_HOST, *sorted(set(SERVICES.values()))])
-    except RuntimeError as err:
-        pytest.skip(f"no certificate for the fake TLS server: {err}")
-    async with World(tls=server_tls) as world, FakeProxy(upstream=world.server.port) as proxy:
-        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-        async with (
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls)) as session,
-            world.toolbelt(session=session, scheme="https", trust_env=True, retry_backoff_base=0.0) as tb,
-        ):
-            await tb.http_client().get(f"https://{SERVICES['msgHist']}/ping")  # CSDS and a first tunnel
-            proxy.connect_statuses = [429, 429]
-            resp = await tb.http_client().post(f"https://{SERVICES['smt']}/ping", json={"a": 1})
-            assert resp.status == 200
-            proxy.connect_statuses = [429] * 10
-            with pytest.raises(RateLimitedError) as info:
-                await tb.http_client().post(f"https://{SERVICES['rtbf']}/ping", json={"a": 1})
+    async with _https_through_proxy(tmp_path, monkeypatch, retry_backoff_base=0.0) as (world, proxy, tb):
+        await tb.http_client().get(f"https://{SERVICES['msgHist']}/ping")  # CSDS and a first tunnel
+        proxy.connect_statuses = [429, 429]
+        resp = await tb.http_client().post(f"https://{SERVICES['smt']}/ping", json={"a": 1})
+        assert resp.status == 200
+        proxy.connect_statuses = [429] * 10
+        with pytest.raises(RateLimitedError) as info:
+            await tb.http_client().post(f"https://{SERVICES['rtbf']}/ping", json={"a": 1})
     assert info.value.status == 429
     smt = [s for s in proxy.seen if s.target == f"{SERVICES['smt']}:443"]
     assert len(smt) == 3
