@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 import aiohttp
 from aiohttp import ClientMiddlewareType
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from .. import _constants as C
 from .proxy import EgressProxy
@@ -73,7 +73,8 @@ class _TooLarge(aiohttp.ClientPayloadError):
 
 class AiohttpSender:
     """The real sender: ``session().request(...)`` with ``middlewares`` first, then the request's own, then its
-    credential; redirects are left to the caller; the body is read up to ``max_response_bytes``."""
+    credential; redirects are left to the caller; the body is read up to ``max_response_bytes``. The egress proxy's
+    own answer to the CONNECT of an https request (403, 429...) is returned as the answer, with an empty body."""
 
     __slots__ = ("_max_bytes", "_middlewares", "_proxy", "_session")
 
@@ -128,6 +129,10 @@ class AiohttpSender:
             raise NetworkFailure("connect") from err
         except aiohttp.InvalidURL as err:
             raise UnsendableRequest("invalid URL") from err
+        except aiohttp.ClientHttpProxyError as err:
+            # The egress proxy answered the CONNECT of an https request itself (403: host refused, 429: rate cap):
+            # that is the request's answer, as the proxy's answer to a plain-http request is. Nothing was sent.
+            return WireResponse(err.status, CIMultiDictProxy(CIMultiDict(err.headers or {})), b"", err.message or None)
         except (aiohttp.ClientError, OSError) as err:
             raise NetworkFailure("io") from err
         except (TypeError, ValueError) as err:

@@ -17,26 +17,11 @@ from yarl import URL
 
 from lp_toolbelt.emulator import Emulator
 
+# The contract's lists, written out from its text (not imported from the library), shared with the fidelity fakes.
+from tests.fidelity.fakes import DEFAULT_SERVICES
+from tests.fidelity.fakes import INFRA_SERVICES as INFRASTRUCTURE
+
 ACCOUNT = "12345678"
-# The contract's lists, written out here from the text (not imported), so the emulator is checked against them.
-DEFAULT_SERVICES = (
-    "accountConfigReadOnly",
-    "accountConfigReadWrite",
-    "agentVep",
-    "asyncMessaging",
-    "asyncMessagingEnt",
-    "engHistDomain",
-    "leDataReporting",
-    "msdkgw",
-    "msgEwtAPI",
-    "msgHist",
-    "pusher",
-    "rtbf",
-    "smt",
-    "swift",
-    "faasGW",
-)
-INFRASTRUCTURE = ("sentinel", "mtlsGateway")
 FORBIDDEN_BODY = "You do not have access to the page or resource you are trying to reach"
 # Hosts as a live CSDS answers them for an account in the va data centre: none of them is a fixed wildcard entry.
 LIVE_HOSTS = {
