@@ -108,3 +108,34 @@ def test_function_needs_local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     (tmp_path / "fns.py").write_text(FUNCTIONS, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["invoke", "fns.py:double", "--live", "--function", "fn=fns.py:double"]) == 2
+
+
+def test_the_orchestration_example_runs_as_its_docstring_says(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from examples import orchestration
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    target = "examples/orchestration.py"
+    code = main(
+        [
+            "invoke",
+            f"{target}:handler",
+            "--function",
+            f"{orchestration.ENRICH_UUID}={target}:enrich",
+            "--function",
+            f"{orchestration.SCORE_UUID}={target}:score",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out) == {
+        "customer": {"customerId": "c-1", "tier": "gold"},
+        "basket": {"items": 2, "score": 3.0},
+        "failures": {},
+    }
+    doc = orchestration.__doc__ or ""
+    assert f"--function {orchestration.ENRICH_UUID}={target}:enrich" in doc
+    assert f"--function {orchestration.SCORE_UUID}={target}:score" in doc
