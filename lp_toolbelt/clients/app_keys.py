@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from aiohttp import ClientMiddlewareType
 
@@ -40,7 +40,7 @@ from ..transport.send import Transport
 from .csds import CsdsClient
 from .secrets import SecretClient
 
-__all__ = ["LP_CLIENT_AUTH", "AppKeyAuthorizer", "AppKeys", "AuthCodes", "parse_credentials"]
+__all__ = ["LP_CLIENT_AUTH", "AppKeyAuthorizer", "AppKeyClient", "AppKeys", "AuthCodes", "parse_credentials"]
 
 SENTINEL_SERVICE: Final = "sentinel"
 _log = logging.getLogger("lp_toolbelt.auth")
@@ -251,3 +251,30 @@ class AppKeyAuthorizer:
 
     def __repr__(self) -> str:
         return f"AppKeyAuthorizer(secret={self._name or 'default'!r}, component={self._codes.component!r})"
+
+
+class AppKeyClient:
+    """Base of a client that calls a LivePerson service (found by CSDS) with the Sentinel token of an app key: V2's
+    Orchestrator and LP mTLS client. It keeps the transport, the config, CSDS and the authorizer of the app key
+    ``app_key_secret_name`` (``None``: the first of the subclass's ``DEFAULT_APP_KEYS`` that exists), for its
+    ``AUTH`` codes."""
+
+    AUTH: ClassVar[AuthCodes]
+    DEFAULT_APP_KEYS: ClassVar[tuple[str, ...]] = C.DEFAULT_APP_KEY_SECRETS
+
+    def __init__(
+        self,
+        transport: Transport,
+        config: ToolbeltConfig,
+        csds: CsdsClient,
+        app_keys: AppKeys,
+        *,
+        app_key_secret_name: str | None = None,
+    ) -> None:
+        self._transport = transport
+        self._config = config
+        self._csds = csds
+        self._auth = app_keys.authorizer(app_key_secret_name, self.AUTH, defaults=self.DEFAULT_APP_KEYS)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._auth!r})"

@@ -33,12 +33,11 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 from yarl import URL
 
 from .. import _constants as C
-from ..config import ToolbeltConfig
 from ..errors import (
     AuthenticationError,
     ErrorCodes,
@@ -52,12 +51,18 @@ from ..errors import (
 from ..transport.request import Params, Request, check_body, check_headers, normalize_params, validate_timeout
 from ..transport.request import validate_url as _validate_url
 from ..transport.response import HttpResponse
-from ..transport.send import Transport
-from .app_keys import AppKeys, AuthCodes
-from .csds import CsdsClient
+from .app_keys import AppKeyClient, AuthCodes
 from .mtls import mtls_transport_error
 
-__all__ = ["COMPONENT", "LP_MTLS_AUTH", "LpMtlsClient", "gateway_headers", "gateway_outcome", "gateway_request"]
+__all__ = [
+    "COMPONENT",
+    "LP_MTLS_AUTH",
+    "GatewayOptions",
+    "LpMtlsClient",
+    "gateway_headers",
+    "gateway_outcome",
+    "gateway_request",
+]
 
 COMPONENT: Final = "LpMtlsClient"
 LP_MTLS_AUTH: Final = AuthCodes(
@@ -81,6 +86,17 @@ GATEWAY_ERRORS: Final = StatusErrors(
     cls=AuthenticationError,
     by_status={400: (ErrorCodes.MTLS_MISSING_CONF, HttpStatusError)},
 )
+
+
+class GatewayOptions(TypedDict, total=False):
+    """Keyword arguments of :meth:`LpMtlsClient.get` / :meth:`LpMtlsClient.post`: the target's query ``params``, the
+    caller's ``headers``, a ``json`` or ``data`` body, and ``timeout`` (seconds; default: the config's)."""
+
+    params: Params | None
+    headers: Mapping[str, str] | None
+    json: Any
+    data: Any
+    timeout: float | None
 
 
 def _invalid(message: str) -> InvalidArgumentError:
@@ -136,7 +152,7 @@ def gateway_outcome(resp: HttpResponse, target: URL) -> HttpResponse:
     return resp
 
 
-class LpMtlsClient:
+class LpMtlsClient(AppKeyClient):
     """Calls a target through LivePerson's mTLS gateway (see the module docstring).
 
     Example::
@@ -144,56 +160,28 @@ class LpMtlsClient:
         resp = await tb.lp_mtls_client().get("https://api.partner.example/status", timeout=5)
     """
 
-    def __init__(
-        self,
-        transport: Transport,
-        config: ToolbeltConfig,
-        csds: CsdsClient,
-        app_keys: AppKeys,
-        *,
-        app_key_secret_name: str | None = None,
-    ) -> None:
-        self._transport = transport
-        self._config = config
-        self._csds = csds
-        self._auth = app_keys.authorizer(app_key_secret_name, LP_MTLS_AUTH, defaults=C.LP_MTLS_APP_KEY_SECRETS)
+    AUTH = LP_MTLS_AUTH
+    DEFAULT_APP_KEYS = C.LP_MTLS_APP_KEY_SECRETS
 
-    async def get(
-        self,
-        url: str | URL,
-        *,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        json: Any = None,
-        data: Any = None,
-        timeout: float | None = None,
-    ) -> HttpResponse:
+    async def get(self, url: str | URL, **options: Unpack[GatewayOptions]) -> HttpResponse:
         """``GET url`` through the gateway; returns the target's answer (gateway failures raise)."""
-        return await self._request("GET", url, params, headers, json, data, timeout)
+        return await self._request("GET", url, **options)
 
-    async def post(
-        self,
-        url: str | URL,
-        *,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        json: Any = None,
-        data: Any = None,
-        timeout: float | None = None,
-    ) -> HttpResponse:
+    async def post(self, url: str | URL, **options: Unpack[GatewayOptions]) -> HttpResponse:
         """``POST url`` through the gateway (``json=`` a JSON body, or ``data=`` bytes/text/form); returns the
         target's answer (gateway failures raise)."""
-        return await self._request("POST", url, params, headers, json, data, timeout)
+        return await self._request("POST", url, **options)
 
     async def _request(
         self,
         method: str,
         url: str | URL,
-        params: Params | None,
-        headers: Mapping[str, str] | None,
-        json: Any,
-        data: Any,
-        timeout: float | None,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Any = None,
+        timeout: float | None = None,
     ) -> HttpResponse:
         # Every argument is checked before any I/O (CSDS, secret, token).
         target = _validate_url(url, COMPONENT)
@@ -223,6 +211,3 @@ class LpMtlsClient:
                 COMPONENT, ErrorCodes.MTLS_REQUEST_TIMEOUT, f"the mTLS gateway call timed out after {budget:g}s"
             ) from err
         return gateway_outcome(resp, target)
-
-    def __repr__(self) -> str:
-        return f"LpMtlsClient({self._auth!r})"

@@ -49,7 +49,7 @@ import asyncio
 import json as _json
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -57,7 +57,6 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from .. import _constants as C
-from ..config import ToolbeltConfig
 from ..errors import (
     ErrorCodes,
     InvalidArgumentError,
@@ -71,10 +70,8 @@ from ..models.orchestrator import ErrorStrategy, Invocation, InvocationError, In
 from ..transport.request import Request
 from ..transport.response import HttpResponse
 from ..transport.retry import RetryPolicy
-from ..transport.send import Transport
 from ..transport.wire import NetworkFailure
-from .app_keys import AppKeys, AuthCodes
-from .csds import CsdsClient
+from .app_keys import AppKeyClient, AuthCodes
 
 __all__ = [
     "COMPONENT",
@@ -260,7 +257,7 @@ class _Abort(Exception):
 
 
 # --------------------------------------------------------------------------------------------------- the client
-class OrchestratorClient:
+class OrchestratorClient(AppKeyClient):
     """Invokes functions of the account through the Functions gateway (see the module docstring).
 
     Example::
@@ -270,23 +267,8 @@ class OrchestratorClient:
         result.body          # what the function returned
     """
 
-    def __init__(
-        self,
-        transport: Transport,
-        config: ToolbeltConfig,
-        csds: CsdsClient,
-        app_keys: AppKeys,
-        *,
-        app_key_secret_name: str | None = None,
-        wall_clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._transport = transport
-        self._config = config
-        self._csds = csds
-        self._auth = app_keys.authorizer(
-            app_key_secret_name, ORCHESTRATOR_AUTH, defaults=C.ORCHESTRATOR_APP_KEY_SECRETS
-        )
-        self._wall_clock = wall_clock
+    AUTH = ORCHESTRATOR_AUTH
+    DEFAULT_APP_KEYS = C.ORCHESTRATOR_APP_KEY_SECRETS
 
     async def invoke(
         self,
@@ -380,7 +362,7 @@ class OrchestratorClient:
         try:
             async with self._transport.deadline(remaining):
                 host = await self._csds.get(C.FAAS_GATEWAY_SERVICE)
-                request = invoke_request(self._config.scheme, host, account, invocation, int(self._wall_clock() * 1000))
+                request = invoke_request(self._config.scheme, host, account, invocation, int(time.time() * 1000))
                 resp = await self._transport.send(
                     request,
                     component=COMPONENT,
@@ -400,6 +382,3 @@ class OrchestratorClient:
                 details={"uuid": uuid, "status": resp.status, "body": body, "headers": headers},
             )
         return InvocationResult(uuid=uuid, status_code=resp.status, body=body, headers=headers)
-
-    def __repr__(self) -> str:
-        return f"OrchestratorClient({self._auth!r})"

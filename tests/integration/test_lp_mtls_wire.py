@@ -24,6 +24,7 @@ from lp_toolbelt import (
     ToolbeltError,
     TransportError,
 )
+from tests.loopback import loopback
 
 ACCOUNT = "70071234"
 APP_KEY = {"client_id": "gw-client", "client_secret": "gw-secret-Q1"}
@@ -86,13 +87,9 @@ def answer(status: int, body: str = "", headers: dict[str, str] | None = None) -
 @pytest.fixture
 async def lp() -> AsyncIterator[FakeLivePerson]:
     fake = FakeLivePerson()
-    runner = web.AppRunner(fake.app(), access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.host = f"127.0.0.1:{runner.addresses[0][1]}"
-    yield fake
-    await runner.cleanup()
+    async with loopback(fake.app()) as host:
+        fake.host = host
+        yield fake
 
 
 def config(lp: FakeLivePerson, secrets: dict[str, Any] | None = None, **overrides: Any) -> ToolbeltConfig:
@@ -256,22 +253,22 @@ async def test_no_answer_is_a_general_issue(lp: FakeLivePerson) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ the app key
-async def test_the_app_key_must_be_an_app_installation(lp: FakeLivePerson) -> None:
+@pytest.mark.parametrize(
+    ("secret", "code", "says"),
+    [
+        ("LIVEPERSON_DEFAULT_APP_KEY", ErrorCodes.LP_MTLS_CREDENTIALS_WRONG_FORMAT, "client_id, client_secret"),
+        ("lp-faas-default-app-key", ErrorCodes.LP_MTLS_GET_CREDENTIALS_FAILURE, "LIVEPERSON_DEFAULT_APP_KEY"),
+    ],
+)
+async def test_the_app_key_is_v2s_app_installation(lp: FakeLivePerson, secret: str, code: str, says: str) -> None:
+    """An OAuth 1.0 API key is refused as a V2 app key, and V1's default app key does not stand in for V2's."""
     api_key = {"consumerKey": "a", "consumerSecret": "b", "token": "c", "tokenSecret": "d"}
-    async with Toolbelt(config(lp, {"LIVEPERSON_DEFAULT_APP_KEY": api_key})) as tb:
+    async with Toolbelt(config(lp, {secret: api_key})) as tb:
         with pytest.raises(ToolbeltError) as info:
             await tb.lp_mtls_client().get(TARGET)
-    assert info.value.code == ErrorCodes.LP_MTLS_CREDENTIALS_WRONG_FORMAT
+    assert info.value.code == code
+    assert says in info.value.message
     assert lp.seen == []
-
-
-async def test_v1s_default_app_key_does_not_stand_in(lp: FakeLivePerson) -> None:
-    api_key = {"consumerKey": "a", "consumerSecret": "b", "token": "c", "tokenSecret": "d"}
-    async with Toolbelt(config(lp, {"lp-faas-default-app-key": api_key})) as tb:
-        with pytest.raises(ToolbeltError) as info:
-            await tb.lp_mtls_client().get(TARGET)
-    assert info.value.code == ErrorCodes.LP_MTLS_GET_CREDENTIALS_FAILURE
-    assert "LIVEPERSON_DEFAULT_APP_KEY" in info.value.message
 
 
 async def test_a_named_app_key(lp: FakeLivePerson) -> None:

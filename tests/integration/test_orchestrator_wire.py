@@ -21,6 +21,7 @@ from lp_toolbelt import (
     Toolbelt,
     ToolbeltConfig,
 )
+from tests.loopback import loopback
 
 ACCOUNT = "30001234"
 APP_KEY = {"client_id": "orch-client", "client_secret": "orch-secret-K2"}
@@ -89,13 +90,9 @@ async def stall(request: web.Request) -> web.Response:
 @pytest.fixture
 async def lp() -> AsyncIterator[FakeLivePerson]:
     fake = FakeLivePerson()
-    runner = web.AppRunner(fake.app(), access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.host = f"127.0.0.1:{runner.addresses[0][1]}"
-    yield fake
-    await runner.cleanup()
+    async with loopback(fake.app()) as host:
+        fake.host = host
+        yield fake
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from lp_toolbelt import Invocation, Toolbelt, ToolbeltConfig
 from lp_toolbelt.cli import main
-from tests.integration.test_cli import SUBPROCESS_TIMEOUT, clean_env, cli_command
+from tests.integration.test_cli import SUBPROCESS_TIMEOUT, spawn_cli
 
 FUNCTIONS = """
 async def double(toolbelt, payload):
@@ -32,18 +32,7 @@ async def handler(toolbelt, payload):
 
 async def test_the_emulator_command_hosts_functions(tmp_path: Path) -> None:
     (tmp_path / "fns.py").write_text(FUNCTIONS, encoding="utf-8")
-    proc = await asyncio.create_subprocess_exec(
-        *cli_command(),
-        "emulator",
-        "--port",
-        "0",
-        "--function",
-        "fn-double=fns.py:double",
-        cwd=tmp_path,
-        env=clean_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await spawn_cli("emulator", "--port", "0", "--function", "fn-double=fns.py:double", cwd=tmp_path)
     assert proc.stdout is not None
     exported: dict[str, str] = {}
     hosted: list[str] = []

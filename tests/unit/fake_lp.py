@@ -12,6 +12,7 @@ from typing import Any
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from lp_toolbelt import Toolbelt, ToolbeltConfig
+from lp_toolbelt.transport.auth import HeaderCredential
 from lp_toolbelt.transport.request import Request
 from lp_toolbelt.transport.wire import NetworkFailure, WireResponse
 from tests.unit.fakes import CountingLimiter, FakeClock
@@ -79,6 +80,16 @@ class FakeLivePerson:
         if callable(step):
             return await step(request)
         return wire(*step)
+
+
+def bearer(request: Request) -> str:
+    """The Sentinel token (``Bearer tok-N``) a request's credential sends, without reading it out of the middleware."""
+    assert isinstance(request.auth, HeaderCredential)
+    assert request.auth.header == "Authorization"
+    for n in range(1, 10):
+        if request.auth.matches(f"Bearer tok-{n}"):
+            return f"Bearer tok-{n}"
+    raise AssertionError("no Sentinel token")
 
 
 def network(kind: str = "io") -> NetworkFailure:
