@@ -6,7 +6,7 @@ what each step did against the emulator's state, and prints one line per step::
 
     ✓ secrets.read         read 'demo-secret': 1 field (value not printed)
     ...
-    demo: 11 passed, 0 failed
+    demo: 13 passed, 0 failed
 
 The exit status is 1 when any step fails. Run it with ``make demo`` or ``python -m examples.demo``.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from lp_toolbelt import ToolbeltError
-from lp_toolbelt.emulator import Emulator
+from lp_toolbelt.emulator import Emulator, MtlsCertificate
 from lp_toolbelt.emulator.routes.msghist import add_conversation
 from lp_toolbelt.emulator.state import (
     DEFAULT_CONTEXT_API_KEY,
@@ -36,7 +36,7 @@ from lp_toolbelt.local import emulator_toolbelt
 from lp_toolbelt.toolbelt import Toolbelt
 from lp_toolbelt.utils.gdpr import DEFAULT_REPLACEMENT_FILE
 
-from . import secrets_and_lp
+from . import _partner, mtls_partner, orchestration, secrets_and_lp
 
 CONTEXT_KEY_SECRET = "context-service-api-key"  # the secret examples/context_state.py reads its API key from
 OAUTH2_APP_KEY = "LIVEPERSON_DEFAULT_APP_KEY"  # V2's system secret, OAuth 2.0 {client_id, client_secret}
@@ -266,6 +266,55 @@ async def step_salesforce(demo: Demo) -> str:
     return f"SOQL on Account, LIMIT {limit} → {accounts} in {plural(pages, 'page')} ({names}, ...); token refreshed"
 
 
+# ------------------------------------------------------------------------------------------- Functions V2
+async def step_orchestrator(demo: Demo) -> str:
+    """examples/orchestration.py: two functions hosted by the emulator, invoked in parallel by a third handler."""
+    state = demo.emulator.state
+    demo.emulator.functions[orchestration.ENRICH_UUID] = orchestration.enrich
+    demo.emulator.functions[orchestration.SCORE_UUID] = orchestration.score
+    before = len(state.invocations)
+    result = await orchestration.handler(demo.toolbelt, {"customerId": "c-1", "basket": [10, 20, 30]})
+    check(result["failures"] == {}, f"failed invocations: {result['failures']}")
+    check(result["customer"] == {"customerId": "c-1", "tier": "gold"}, f"enrich answered {result['customer']}")
+    check(result["basket"] == {"items": 3, "score": 6.0}, f"score answered {result['basket']}")
+    invoked = sorted(i.uuid for i in state.invocations[before:])
+    check(invoked == sorted([orchestration.ENRICH_UUID, orchestration.SCORE_UUID]), f"invoked {invoked}")
+    tier, score = result["customer"]["tier"], result["basket"]["score"]
+    return f"invoked 2 local functions in parallel through faasGW (Sentinel token) → tier {tier!r}, score {score}"
+
+
+async def step_mtls_own_certificate(demo: Demo) -> str:
+    """examples/mtls_partner.py: a partner that requires a client certificate, called with the secret's own."""
+    pki = _partner.PartnerPki()
+    demo.emulator.state.secrets[mtls_partner.DEFAULT_SECRET] = {
+        "cert": pki.cert_pem.decode(),
+        "key": pki.key_pem.decode(),
+        "ca": pki.ca_pem.decode(),
+    }
+    async with _partner.partner_server(pki.server_context()) as base:
+        result = await mtls_partner.own_certificate(demo.toolbelt, {"url": f"{base}/orders/42"})
+    answer = result["answer"]
+    check(answer["client"] == _partner.CLIENT_NAME, f"the partner saw the client certificate {answer['client']!r}")
+    check(answer["path"] == "/orders/42", f"the partner got {answer['path']!r}")
+    return f"GET /orders/42 with the certificate of secret {mtls_partner.DEFAULT_SECRET!r} → the partner saw its CN"
+
+
+async def step_lp_mtls_gateway(demo: Demo) -> str:
+    """examples/mtls_partner.py through the emulator's mTLS gateway, which holds the partner's client certificate."""
+    state = demo.emulator.state
+    pki = _partner.PartnerPki()
+    async with _partner.partner_server(pki.server_context()) as base:
+        state.mtls_certificates[base] = MtlsCertificate(pki.cert_pem, pki.key_pem, ca=pki.ca_pem)
+        before = state.count("mtls-gateway")
+        payload = {"url": f"{base}/orders", "partnerToken": "demo-partner-token"}
+        result = await mtls_partner.through_gateway(demo.toolbelt, payload)
+    answer = result["answer"]
+    check(state.count("mtls-gateway") == before + 1, "the call did not go through the gateway")
+    check(answer["client"] == _partner.CLIENT_NAME, f"the partner saw the client certificate {answer['client']!r}")
+    check(answer["headers"].get("Authorization") == "Bearer demo-partner-token", "the partner token was not passed on")
+    return "POST /orders through the mTLS gateway (1 call): its certificate presented, the partner's token passed on"
+
+
 # ------------------------------------------------------------------------------------------- the report
 STEPS: list[tuple[str, Step]] = [
     ("secrets.read", step_read_secret),
@@ -278,6 +327,9 @@ STEPS: list[tuple[str, Step]] = [
     ("context.invocation-1", step_context_first),
     ("context.invocation-2", step_context_second),
     ("salesforce.query", step_salesforce),
+    ("orchestrator.invoke", step_orchestrator),
+    ("mtls.own-certificate", step_mtls_own_certificate),
+    ("lp-mtls.gateway", step_lp_mtls_gateway),
 ]
 """(name, step) in the order they run."""
 

@@ -30,6 +30,7 @@ from .errors import (
 )
 from .models.context import Namespace
 from .models.conversation import Conversation, KeywordScanResult, MessageRecord
+from .models.orchestrator import ErrorStrategy, Invocation, InvocationError, InvocationResult
 from .models.sde import ConversationSDEs, SDEEvent
 from .models.secrets import SecretEntry
 from .toolbelt import Toolbelt
@@ -44,10 +45,14 @@ __all__ = [
     "ConversationContentTypes",
     "ConversationSDEs",
     "ErrorCodes",
+    "ErrorStrategy",
     "ForbiddenHostError",
     "HttpResponse",
     "HttpStatusError",
     "InvalidArgumentError",
+    "Invocation",
+    "InvocationError",
+    "InvocationResult",
     "KeywordScanResult",
     "LpServices",
     "MessageRecord",

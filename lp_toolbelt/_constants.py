@@ -31,6 +31,10 @@ DEFAULT_APP_KEY_SECRET_V2: Final = "LIVEPERSON_DEFAULT_APP_KEY"
 DEFAULT_APP_KEY_SECRET: Final = "lp-faas-default-app-key"
 DEFAULT_APP_KEY_SECRETS: Final = (DEFAULT_APP_KEY_SECRET_V2, DEFAULT_APP_KEY_SECRET)
 ORCHESTRATOR_APP_KEY_SECRET: Final = "lp-faas-orchestrator-app-key"
+# The app keys V2's clients try when none is named, in order (OAuth 2.0 only: V1's OAuth 1.0 default cannot serve
+# them). The Orchestrator also accepts the secret LivePerson's "Functions API: Invoke" documentation names.
+ORCHESTRATOR_APP_KEY_SECRETS: Final = (DEFAULT_APP_KEY_SECRET_V2, ORCHESTRATOR_APP_KEY_SECRET)
+LP_MTLS_APP_KEY_SECRETS: Final = (DEFAULT_APP_KEY_SECRET_V2,)
 SYSTEM_SECRET_PREFIX: Final = "LIVEPERSON_DEFAULT_"
 SECRET_KEY_PATTERN: Final = r"[A-Za-z0-9_-]{1,100}"
 SECRET_VALUE_MAX_CHARS: Final = 16384
@@ -99,6 +103,15 @@ CONTEXT_DEFAULT_SESSION: Final = "__default__"
 CONTEXT_BUILTIN_NAMESPACES: Final = frozenset({"faas", "consumer", "custom", "operational", "conversation"})
 CONTEXT_CONCURRENCY: Final = 8  # concurrent GETs of get_selected_properties_in_session
 SALESFORCE_API_VERSION: Final = "v60.0"
+
+# Functions V2: the Orchestrator (invoke other functions through CSDS faasGW) and LivePerson's mTLS gateway.
+FAAS_GATEWAY_SERVICE: Final = "faasGW"
+ORCHESTRATOR_MAX_DEADLINE: Final = 25.0  # seconds: one invoke() call, every invocation and retry included
+ORCHESTRATOR_ATTEMPTS: Final = 3  # attempts per invocation (Invocation.retries)
+ORCHESTRATOR_RETRY_STATUSES: Final = frozenset({429, 500, 502, 504})
+ORCHESTRATOR_RETRY_STEP: Final = 0.1  # seconds: the pause before retry n (1-based) is n × 0.1 s
+MTLS_GATEWAY_SERVICE: Final = "mtlsGateway"
+MTLS_GATEWAY_SERVICE_NAME: Final = "FAAS"  # LP-service-name of the toolbelt's gateway calls
 
 # Redis backend (extra lp-toolbelt[redis]): the rate cap and the CSDS/OAuth2 caches shared between processes.
 REDIS_KEY_PREFIX: Final = "lp-toolbelt"

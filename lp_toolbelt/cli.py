@@ -3,7 +3,9 @@
 Commands::
 
     lp-toolbelt emulator [--host 127.0.0.1] [--port 8088] [--settings functions/settings.json] [--otel]
+                         [--function UUID=MODULE:HANDLER ...]
     lp-toolbelt invoke MODULE:FUNCTION [--payload event.json] [--local | --live] [--settings PATH] [--otel]
+                       [--function UUID=MODULE:HANDLER ...]
     lp-toolbelt secrets list|get KEY|set KEY VALUE [--settings PATH]
 
 ``invoke`` runs a handler ``async def handler(toolbelt, payload) -> Any`` and prints its result as JSON (by the
@@ -108,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the handler's OpenTelemetry spans and metrics to stderr (needs opentelemetry-sdk)",
     )
+    invoke.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        metavar="UUID=MODULE:HANDLER",
+        help="--local: host a function the handler's Orchestrator can invoke; repeatable",
+    )
 
     secrets = commands.add_parser(
         "secrets",
@@ -200,6 +209,7 @@ async def _call(handler: Handler, toolbelt: Any, payload: Any) -> Any:
 class _LocalSeed:
     seed: dict[str, Any] | None  # what the emulator starts from (None: its packaged demo seed)
     label: str  # where it came from, for the one line on stderr
+    functions: dict[str, Handler] = dataclasses.field(default_factory=dict)  # --function: hosted by the emulator
 
 
 def _local_seed(settings: Path | None) -> _LocalSeed:
@@ -257,6 +267,7 @@ async def _run_invoke(handler: Handler, payload: Any, args: argparse.Namespace, 
 
     account = args.account or os.environ.get("BRAND_ID") or os.environ.get("X_LIVEPERSON_BRAND_ID")
     async with local_toolbelt(local.seed, account_id=account or DEFAULT_ACCOUNT_ID) as (emulator, toolbelt):
+        emulator.functions.update(local.functions)
         where = f"{emulator.base_url}, account {emulator.state.account_id}"
         print(f"# local emulator on {where}, {local.label}", file=sys.stderr)
         return await _call(handler, toolbelt, payload)
@@ -271,9 +282,15 @@ def _console_telemetry() -> None:
 
 
 def _invoke(args: argparse.Namespace) -> int:
+    from .emulator.__main__ import parse_functions
+
+    if args.live and args.function:
+        raise CliError("--function hosts a function in the local emulator: it needs --local", EXIT_USAGE)
     if args.otel:
         _console_telemetry()
-    local = None if args.live else _local_seed(args.settings)
+    local = (
+        None if args.live else dataclasses.replace(_local_seed(args.settings), functions=parse_functions(args.function))
+    )
     handler = load_handler(args.target)
     payload = _read_payload(args.payload)
     try:

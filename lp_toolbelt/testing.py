@@ -14,6 +14,9 @@ is marked ``@pytest.mark.asyncio`` by the plugin; in auto mode pytest-asyncio do
   asserted on there.
 * ``lp_emulator_settings`` — override it to seed from your own ``functions/settings.json`` (a path or a mapping;
   ``None`` = the demo seed). As on the platform, ``lp-faas-default-app-key`` is provided when your file lacks it.
+* Functions V2: ``lp_emulator.functions[uuid] = handler`` hosts a function that ``toolbelt.orchestrator_client()``
+  invokes (``lp_emulator.state.invocations`` logs them); ``lp_emulator.state.mtls_certificates`` gives the emulated
+  mTLS gateway its client certificates.
 
 Example (``tests/test_handler.py`` of your project)::
 

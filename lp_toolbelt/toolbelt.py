@@ -23,6 +23,9 @@ from .clients.context import ContextServiceClient
 from .clients.csds import CsdsClient
 from .clients.http import HttpClient
 from .clients.lp import LpClient
+from .clients.lp_mtls import LpMtlsClient
+from .clients.mtls import MtlsClient, PemSource, client_ssl_context
+from .clients.orchestrator import OrchestratorClient
 from .clients.salesforce import SalesforceClient
 from .clients.secrets import SecretClient
 from .config import ToolbeltConfig
@@ -291,6 +294,45 @@ class Toolbelt:
             result = await con.query("SELECT Id, Name FROM Account LIMIT 10")
         """
         return SalesforceClient(self.transport)
+
+    # -- Functions V2 ------------------------------------------------------------------------------------------
+    def orchestrator_client(self, *, app_key_secret_name: str | None = None) -> OrchestratorClient:
+        """Invoke other functions of the account (CSDS ``faasGW``), with a Sentinel token of the app key:
+        ``app_key_secret_name``, else ``LIVEPERSON_DEFAULT_APP_KEY``, else ``lp-faas-orchestrator-app-key``.
+
+        Example::
+
+            results = await tb.orchestrator_client().invoke([Invocation(uuid=fn_uuid, payload={"a": 1})])
+        """
+        return OrchestratorClient(
+            self.transport, self.config, self._csds, self.app_keys, app_key_secret_name=app_key_secret_name
+        )
+
+    def mtls_client(
+        self, *, cert: PemSource, key: PemSource, ca: PemSource | None = None, password: str | bytes | None = None
+    ) -> MtlsClient:
+        """The HTTP client's API with your own client certificate: ``cert`` and ``key`` (and ``ca``, the server's
+        CA) as PEM text, bytes or paths, loaded once into one SSL context; ``mtls.invalid-key`` /
+        ``mtls.invalid-cert`` here, before any I/O.
+
+        Example::
+
+            partner = tb.mtls_client(cert=cert_pem, key=key_pem, ca=partner_ca_pem)
+            resp = await partner.get("https://api.partner.example/status")
+        """
+        return MtlsClient(self.transport, client_ssl_context(cert, key, ca, password=password))
+
+    def lp_mtls_client(self, *, app_key_secret_name: str | None = None) -> LpMtlsClient:
+        """Calls through LivePerson's mTLS gateway (CSDS ``mtlsGateway``) with the certificate LivePerson holds for
+        the target; a Sentinel token of ``app_key_secret_name``, else ``LIVEPERSON_DEFAULT_APP_KEY``.
+
+        Example::
+
+            resp = await tb.lp_mtls_client().post("https://api.partner.example/orders", json={"id": 42})
+        """
+        return LpMtlsClient(
+            self.transport, self.config, self._csds, self.app_keys, app_key_secret_name=app_key_secret_name
+        )
 
     def __repr__(self) -> str:
         return f"Toolbelt(account_id={self.config.account_id!r}, csds={self.config.csds_domain!r})"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from aiohttp import ClientMiddlewareType
 
@@ -40,7 +40,7 @@ from ..transport.send import Transport
 from .csds import CsdsClient
 from .secrets import SecretClient
 
-__all__ = ["LP_CLIENT_AUTH", "AppKeyAuthorizer", "AppKeys", "AuthCodes", "parse_credentials"]
+__all__ = ["LP_CLIENT_AUTH", "AppKeyAuthorizer", "AppKeyClient", "AppKeys", "AuthCodes", "parse_credentials"]
 
 SENTINEL_SERVICE: Final = "sentinel"
 _log = logging.getLogger("lp_toolbelt.auth")
@@ -103,14 +103,22 @@ class AppKeys:
         self.secrets = secrets
         self.tokens = tokens
         self._signers: dict[OAuth1Credentials, SigningMiddleware] = {}
-        self._authorizers: dict[tuple[str | None, AuthCodes], AppKeyAuthorizer] = {}
+        self._authorizers: dict[tuple[str | None, AuthCodes, tuple[str, ...]], AppKeyAuthorizer] = {}
 
-    def authorizer(self, secret_name: str | None = None, codes: AuthCodes = LP_CLIENT_AUTH) -> AppKeyAuthorizer:
-        """The authorizer of app key ``secret_name`` (``None``: the default app key) for ``codes.component``."""
-        key = (secret_name, codes)
+    def authorizer(
+        self,
+        secret_name: str | None = None,
+        codes: AuthCodes = LP_CLIENT_AUTH,
+        *,
+        defaults: tuple[str, ...] = C.DEFAULT_APP_KEY_SECRETS,
+    ) -> AppKeyAuthorizer:
+        """The authorizer of app key ``secret_name`` for ``codes.component``; ``None``: the first of ``defaults``
+        that exists (V2's ``LIVEPERSON_DEFAULT_APP_KEY``, then V1's ``lp-faas-default-app-key``, unless a client
+        names its own order)."""
+        key = (secret_name, codes, defaults)
         found = self._authorizers.get(key)
         if found is None:
-            found = self._authorizers[key] = AppKeyAuthorizer(self, secret_name, codes)
+            found = self._authorizers[key] = AppKeyAuthorizer(self, secret_name, codes, defaults)
         return found
 
     def signer(self, credentials: OAuth1Credentials) -> SigningMiddleware:
@@ -156,12 +164,19 @@ class AppKeyAuthorizer:
     the check fails and the slow path reads and parses it again.
     """
 
-    __slots__ = ("_codes", "_credential", "_keys", "_name", "_resolved", "_token_key", "_value")
+    __slots__ = ("_codes", "_credential", "_defaults", "_keys", "_name", "_resolved", "_token_key", "_value")
 
-    def __init__(self, keys: AppKeys, secret_name: str | None, codes: AuthCodes) -> None:
+    def __init__(
+        self,
+        keys: AppKeys,
+        secret_name: str | None,
+        codes: AuthCodes,
+        defaults: tuple[str, ...] = C.DEFAULT_APP_KEY_SECRETS,
+    ) -> None:
         self._keys = keys
         self._name = secret_name
         self._codes = codes
+        self._defaults = defaults
         self._resolved: str | None = None  # the secret the credential came from
         self._value: object = None  # its cached value object
         self._token_key: tuple[str, str] | None = None  # OAuth2: the token cache key
@@ -209,14 +224,16 @@ class AppKeyAuthorizer:
 
     async def _read(self, refresh: bool) -> tuple[str, Any]:
         """``(secret name, value)``: the named secret, or the first default app key that exists."""
-        names = (self._name,) if self._name is not None else C.DEFAULT_APP_KEY_SECRETS
+        names = (self._name,) if self._name is not None else self._defaults
         for index, name in enumerate(names):
             try:
                 entry = await self._keys.secrets.read_secret(name, use_cache=not refresh)
             except NotFoundError as err:
                 if index + 1 < len(names):
-                    _log.debug("%s: no app key secret %r; falling back to %r", self._codes.component, name, names[-1])
-                    continue  # V2's default is absent: V1's
+                    _log.debug(
+                        "%s: no app key secret %r; falling back to %r", self._codes.component, name, names[index + 1]
+                    )
+                    continue  # the first default is absent: the next one
                 raise self._get_failure(names, err) from err
             except ToolbeltError as err:
                 raise self._get_failure((name,), err) from err
@@ -234,3 +251,30 @@ class AppKeyAuthorizer:
 
     def __repr__(self) -> str:
         return f"AppKeyAuthorizer(secret={self._name or 'default'!r}, component={self._codes.component!r})"
+
+
+class AppKeyClient:
+    """Base of a client that calls a LivePerson service (found by CSDS) with the Sentinel token of an app key: V2's
+    Orchestrator and LP mTLS client. It keeps the transport, the config, CSDS and the authorizer of the app key
+    ``app_key_secret_name`` (``None``: the first of the subclass's ``DEFAULT_APP_KEYS`` that exists), for its
+    ``AUTH`` codes."""
+
+    AUTH: ClassVar[AuthCodes]
+    DEFAULT_APP_KEYS: ClassVar[tuple[str, ...]] = C.DEFAULT_APP_KEY_SECRETS
+
+    def __init__(
+        self,
+        transport: Transport,
+        config: ToolbeltConfig,
+        csds: CsdsClient,
+        app_keys: AppKeys,
+        *,
+        app_key_secret_name: str | None = None,
+    ) -> None:
+        self._transport = transport
+        self._config = config
+        self._csds = csds
+        self._auth = app_keys.authorizer(app_key_secret_name, self.AUTH, defaults=self.DEFAULT_APP_KEYS)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._auth!r})"

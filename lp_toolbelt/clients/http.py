@@ -16,7 +16,7 @@ from yarl import URL
 
 from ..errors import ErrorCodes, StatusErrors
 from ..telemetry import traced
-from ..transport.request import Params, build_request, validate_timeout
+from ..transport.request import Params, Request, build_request, validate_timeout
 from ..transport.response import HttpResponse
 from ..transport.send import Transport
 
@@ -46,6 +46,9 @@ class HttpClient:
         resp = await tb.http_client().get("https://my.crm.example.com/items", params={"tag": ["a", "b"]})
     """
 
+    _component = COMPONENT
+    _status_errors = HTTP_STATUS_ERRORS
+
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
@@ -69,11 +72,16 @@ class HttpClient:
         (status 403) before any connection is opened; redirects are followed only to allowlisted hosts. With
         ``raise_for_status=True`` a non-2xx answer raises HttpStatusError.
         """
-        req = build_request(method, url, params=params, headers=headers, json=json, data=data)
-        resp = await self._transport.send(req, component=COMPONENT, timeout=validate_timeout(timeout))
+        component = self._component
+        req = build_request(method, url, params=params, headers=headers, json=json, data=data, component=component)
+        resp = await self._send(req, validate_timeout(timeout, component))
         if raise_for_status and not resp.ok:
-            raise HTTP_STATUS_ERRORS.error(resp.status, resp.status_line())
+            raise self._status_errors.error(resp.status, resp.status_line())
         return resp
+
+    async def _send(self, request: Request, timeout: float | None) -> HttpResponse:
+        """Send one built request (the hook a client on this API, e.g. the mTLS client, adapts)."""
+        return await self._transport.send(request, component=self._component, timeout=timeout)
 
     async def get(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> HttpResponse:
         """``request("GET", url, ...)``."""

@@ -14,7 +14,9 @@ It is the backbone of the integration tests and of ``make demo``::
 From a shell: ``python -m lp_toolbelt.emulator --port 8088``.
 
 Route names (for ``state.count``, ``state.arrival_times`` and ``state.faults``): ``csds``, ``sentinel``,
-``skills``, ``echo`` (and those the other route modules add).
+``skills``, ``echo``, ``faas`` (Functions V2: invoke a hosted function, ``emu.functions[uuid] = handler``),
+``mtls-gateway`` (V2's mTLS gateway, certificates in ``state.mtls_certificates``) and those the other route modules
+add.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .faults import FAULT_KINDS, Fault, FaultRegistry, fault_kind
 from .seed import DEFAULT_ACCOUNT_ID, load_settings
 from .services import ALLOWLIST_SERVICES, INFRA_SERVICES, SERVICE_NAMES
 from .state import STATE_KEY, EmulatorState, RecordedRequest
+from .v2 import FunctionInvocation, MtlsCertificate
 
 __all__ = [
     "ALLOWLIST_SERVICES",
@@ -38,6 +41,8 @@ __all__ = [
     "EmulatorState",
     "Fault",
     "FaultRegistry",
+    "FunctionInvocation",
+    "MtlsCertificate",
     "RecordedRequest",
     "build_app",
     "fault_kind",

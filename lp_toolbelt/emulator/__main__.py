@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import re
 import shlex
 import signal
 import sys
@@ -18,10 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .._cli_io import EXIT_USAGE, CliError, load_handler
 from .app import Emulator
 from .seed import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
+from .v2 import FunctionHandler
 
-__all__ = ["build_parser", "env_lines", "main", "serve"]
+__all__ = ["build_parser", "env_lines", "main", "parse_functions", "serve"]
 
 
 def build_parser(prog: str = "python -m lp_toolbelt.emulator") -> argparse.ArgumentParser:
@@ -43,7 +46,30 @@ def build_parser(prog: str = "python -m lp_toolbelt.emulator") -> argparse.Argum
         help="print the OpenTelemetry spans and metrics of the handlers pointed at it (adds LP_TOOLBELT_OTEL=console "
         "to the printed environment; needs opentelemetry-sdk)",
     )
+    parser.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        metavar="UUID=MODULE:HANDLER",
+        help="host a function the Orchestrator can invoke (faasGW), e.g. fn-1=functions/enrich.py:handler; repeatable",
+    )
     return parser
+
+
+def parse_functions(specs: Sequence[str]) -> dict[str, FunctionHandler]:
+    """``UUID=MODULE:HANDLER`` specs (``--function``) as ``{uuid: handler}``; CliError (exit 2) for a bad one.
+
+    Example::
+
+        emulator.functions.update(parse_functions(["fn-1=functions/enrich.py:handler"]))
+    """
+    functions: dict[str, FunctionHandler] = {}
+    for spec in specs:
+        uuid, sep, target = spec.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", uuid) or not target:
+            raise CliError(f"--function expects UUID=MODULE:HANDLER, got {spec!r}", EXIT_USAGE)
+        functions[uuid] = load_handler(target)
+    return functions
 
 
 def env_lines(emulator: Emulator, settings_file: Path | None = None, *, otel: bool = False) -> list[str]:
@@ -97,6 +123,8 @@ async def serve(
             )
             for line in env_lines(emulator, settings_file, otel=otel):
                 print(line, file=stream)
+            for uuid in emulator.functions:
+                print(f"# hosting function {uuid} (faasGW)", file=stream)
             stream.flush()
             await stop_event.wait()
     finally:
@@ -115,7 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     settings: Path | None = args.settings
     rate_limit: float | None = args.rate_limit if args.rate_limit and args.rate_limit > 0 else None
+    try:
+        functions = parse_functions(args.function)
+    except CliError as err:
+        print(f"lp-toolbelt emulator: {err}", file=sys.stderr)
+        return err.exit_code
     emulator = Emulator(settings, account_id=args.account, host=args.host, port=args.port, rate_limit=rate_limit)
+    emulator.functions.update(functions)
     # Without --settings, the Toolbelt side gets a private copy of the packaged seed: a secret update must never
     # write into the installed package.
     with tempfile.TemporaryDirectory(prefix="lp-toolbelt-emulator-") as tmp:

@@ -10,15 +10,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from aiohttp import web
 from yarl import URL
 
 from ..config import ToolbeltConfig
-from .routes import context, csds, lp_api, msghist, proxy, salesforce, sentinel, smt, swift
+from .routes import context, csds, faas, lp_api, msghist, mtls_gateway, proxy, salesforce, sentinel, smt, swift
 from .seed import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
 from .state import STATE_KEY, EmulatorState
+from .v2 import FunctionHandler
+
+if TYPE_CHECKING:
+    from ..toolbelt import Toolbelt
 
 __all__ = ["EMULATOR_URL", "ROUTE_MODULES", "Emulator", "build_app", "resolve_emulator_url"]
 
@@ -33,6 +37,8 @@ ROUTE_MODULES: Final[tuple[RouteSetup, ...]] = (
     swift.setup,
     context.setup,
     salesforce.setup,
+    faas.setup,
+    mtls_gateway.setup,
 )
 """The ``setup(app, state)`` of every route module, in registration order."""
 
@@ -146,6 +152,19 @@ class Emulator:
             raise RuntimeError("the emulator is not started")
         return URL(f"http://{unlisted}")
 
+    @property
+    def functions(self) -> dict[str, FunctionHandler]:
+        """The functions this emulator hosts, by uuid (``state.functions``): ``emu.functions[uuid] = handler``, an
+        ``async def handler(toolbelt, payload)``; the Orchestrator invokes them through the ``faasGW`` route."""
+        return self.state.functions
+
+    def function_toolbelt(self) -> Toolbelt:
+        """A Toolbelt for one invocation of a hosted function: pointed at this emulator, sharing its secrets (what
+        ``lp-toolbelt invoke --local`` and the pytest plugin give a handler)."""
+        from ..local import emulator_toolbelt  # local imports this module
+
+        return emulator_toolbelt(self)
+
     # ---- lifecycle
     async def start(self) -> None:
         """Serve on ``host:port``, point every CSDS service at the emulator and resolve :data:`EMULATOR_URL` in the
@@ -173,6 +192,8 @@ class Emulator:
             self.state.secrets[key] = resolve_emulator_url(value, str(self.base_url))
         self.state.point_services_at(self.state.host, previous)
         self.state.bucket.reset()
+        if self.state.function_toolbelt is None:
+            self.state.function_toolbelt = self.function_toolbelt
 
     async def stop(self) -> None:
         """Stop serving (in-flight requests get ``shutdown_timeout`` seconds). Safe to call twice."""

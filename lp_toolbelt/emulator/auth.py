@@ -8,7 +8,8 @@ Two schemes are accepted, as LivePerson does:
   to an API-key secret in ``state.secrets`` *as it is now* (tests rotate secrets), the timestamp must be within
   ``state.oauth1_max_skew`` seconds and the nonce never seen before.
 * ``Authorization: Bearer <token>`` — a token the Sentinel route issued, not expired, whose issuing
-  credentials are still present in ``state.secrets``.
+  credentials are still present in ``state.secrets``. The V2 gateways (``faasGW``, ``mtlsGateway``) accept only
+  this one (:func:`verify_bearer`).
 
 Anything else is answered ``401`` with a JSON ``{"error": ...}`` that never echoes the credentials.
 """
@@ -27,7 +28,7 @@ from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
 from .state import EmulatorState, OAuth1Secret
 
-__all__ = ["unauthorized", "verify_lp_auth"]
+__all__ = ["unauthorized", "verify_bearer", "verify_lp_auth"]
 
 _REQUIRED_OAUTH_PARAMS: Final = (
     "oauth_consumer_key",
@@ -60,6 +61,15 @@ async def verify_lp_auth(request: web.Request, state: EmulatorState) -> str:
     if scheme.lower() == "bearer":
         return _verify_bearer(state, rest.strip())
     raise unauthorized("missing or unsupported Authorization header")
+
+
+async def verify_bearer(request: web.Request, state: EmulatorState) -> str:
+    """Check a Sentinel-issued ``Authorization: Bearer <token>`` (Functions V2's gateways take OAuth 2.0 only);
+    return ``"bearer:<client id>"`` or raise a 401 ``HTTPUnauthorized`` with ``WWW-Authenticate``."""
+    scheme, _, rest = request.headers.get(hdrs.AUTHORIZATION, "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise unauthorized("an OAuth 2.0 Bearer token is required")
+    return _verify_bearer(state, rest.strip())
 
 
 def _verify_bearer(state: EmulatorState, token: str) -> str:

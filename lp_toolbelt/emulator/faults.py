@@ -5,6 +5,8 @@
 arms a fault, and the proxy middleware calls :func:`apply_fault` for the next armed fault of a route. Every route
 goes through the proxy, so every route can be faulted.
 
+Faults are armed by route name (``csds``, ``sentinel``, ``skills``, ..., and V2's ``faas`` and ``mtls-gateway``).
+
 Example::
 
     state.faults.add("csds", "status", status=503, times=2)

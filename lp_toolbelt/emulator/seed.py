@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -26,11 +26,14 @@ __all__ = [
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_SWIFT_KEY",
     "DEFAULT_SWIFT_USER",
+    "DEMO_FUNCTION_UUID",
     "SALESFORCE_ACCESS_TOKEN",
     "SALESFORCE_CLIENT_ID",
     "SALESFORCE_REFRESH_TOKEN",
     "default_conversations",
+    "default_functions",
     "default_skills",
+    "demo_function",
     "load_settings",
     "salesforce_seed",
 ]
@@ -44,6 +47,7 @@ DEFAULT_CONTEXT_API_KEY: Final = "emulator-maven-api-key"  # the Context Session
 SALESFORCE_ACCESS_TOKEN: Final = "emulator-sf-access-token"  # valid for the demo org's token_ttl from start
 SALESFORCE_REFRESH_TOKEN: Final = "emulator-sf-refresh-token"
 SALESFORCE_CLIENT_ID: Final = "emulator-sf-connected-app"  # the demo org's connected app (consumer key)
+DEMO_FUNCTION_UUID: Final = "4c5c9f1e-8b2a-4d7e-9f3b-2a1d6e0c7b58"  # the hosted demo function (faasGW)
 
 
 def _read_json(*parts: str) -> Any:
@@ -78,6 +82,17 @@ def default_conversations() -> dict[str, dict[str, Any]]:
             info["conversationId"] = conversation_id
             conversations[conversation_id] = record
     return conversations
+
+
+async def demo_function(toolbelt: Any, payload: Any) -> dict[str, Any]:
+    """The demo seed's hosted function (:data:`DEMO_FUNCTION_UUID`): answers the payload it received and the account
+    of the Toolbelt it ran with (its own, pointed at the same emulator)."""
+    return {"received": payload, "account": toolbelt.config.account_id}
+
+
+def default_functions() -> dict[str, Callable[[Any, Any], Any]]:
+    """The functions a fresh emulator hosts: the demo function under :data:`DEMO_FUNCTION_UUID`."""
+    return {DEMO_FUNCTION_UUID: demo_function}
 
 
 def load_settings(source: Path | str | Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:

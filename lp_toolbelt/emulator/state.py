@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
@@ -36,11 +36,16 @@ from .seed import (
     SALESFORCE_CLIENT_ID,
     SALESFORCE_REFRESH_TOKEN,
     default_conversations,
+    default_functions,
     default_skills,
     load_settings,
     salesforce_seed,
 )
 from .services import SERVICE_NAMES, proxy_allowlist, service_host, unlisted_host
+from .v2 import FunctionHandler, FunctionInvocation, MtlsCertificate, certificate_for
+
+if TYPE_CHECKING:
+    from ..toolbelt import Toolbelt
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -60,8 +65,11 @@ __all__ = [
     "Fault",
     "FaultAction",
     "FaultRegistry",
+    "FunctionHandler",
+    "FunctionInvocation",
     "Handler",
     "IssuedToken",
+    "MtlsCertificate",
     "OAuth1Secret",
     "OAuth2Secret",
     "RateBucket",
@@ -287,6 +295,13 @@ class EmulatorState:
     )  # Swift user -> key (X-Auth-User / X-Auth-Key)
     swift_tokens: dict[str, str] = field(default_factory=dict, repr=False)  # issued x-auth-token -> Swift user
     swift_files: dict[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)  # path -> (bytes, type)
+    # Functions V2 (see .v2): hosted functions by uuid (faasGW) and the mTLS gateway's client certificates.
+    functions: dict[str, FunctionHandler] = field(default_factory=default_functions)
+    function_toolbelt: Callable[[], Toolbelt] | None = None  # the Toolbelt a hosted function gets (Emulator sets it)
+    function_timeout: float = 30.0  # seconds a hosted function may run before its invocation answers 901
+    invocations: list[FunctionInvocation] = field(default_factory=list)
+    mtls_certificates: dict[str, MtlsCertificate] = field(default_factory=dict, repr=False)  # URL prefix -> cert
+    mtls_timeout: float = 30.0  # seconds the mTLS gateway waits for its target
     _allowlist_cache: tuple[tuple[Any, ...], Allowlist] | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -319,6 +334,10 @@ class EmulatorState:
             moved = {previous: host, unlisted_host(previous): unlisted_host(host)}
             for name, current in list(self.services.items()):
                 self.services[name] = moved.get(current, current)
+
+    def mtls_certificate_for(self, url: str) -> MtlsCertificate | None:
+        """The client certificate the mTLS gateway presents to ``url`` (longest configured prefix), or None."""
+        return certificate_for(self.mtls_certificates, url)
 
     # ---- request log
     def count(self, route: str | None) -> int:

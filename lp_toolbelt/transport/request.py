@@ -16,9 +16,11 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import io
 import re
+import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
@@ -71,7 +73,16 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _CRLF = re.compile(r"[\r\n\x00]")
 _DATA_TYPES = (bytes, bytearray, memoryview, str, Mapping, list, tuple, io.IOBase, aiohttp.FormData)
 _CREDENTIAL_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "x-auth-token", "x-auth-user", "x-auth-key", "maven-api-key"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-auth-token",
+        "x-auth-user",
+        "x-auth-key",
+        "maven-api-key",
+        "lp-authorization-override",  # the caller's own credentials for a target behind LivePerson's mTLS gateway
+    }
 )
 
 
@@ -86,6 +97,12 @@ class Request:
     and dropped with ``middlewares`` on a redirect to another origin. ``repr()`` leaves out headers and bodies:
     they may carry credentials.
 
+    ``tls`` is the ``ssl.SSLContext`` of the connection (``None``: the session's default verification): the mTLS
+    client's context, which carries its client certificate. It is a property of the connection, not a header, so it
+    stays with every attempt and redirect hop and is never logged; aiohttp pools connections per context, so a
+    connection opened with a client certificate serves no other request. ``follow_redirects=False`` makes a 3xx
+    answer final (a gateway's answer that must not be followed past the gateway).
+
     Example::
 
         Request("GET", URL("https://va.msghist.liveperson.net/x?v=2"), headers={"Accept": "application/json"})
@@ -99,12 +116,12 @@ class Request:
     retry_safe: bool | None = None
     middlewares: tuple[ClientMiddlewareType, ...] = field(default=())
     auth: ClientMiddlewareType | None = field(default=None, repr=False)
+    tls: ssl.SSLContext | None = field(default=None, repr=False)
+    follow_redirects: bool = True
 
     def with_auth(self, auth: ClientMiddlewareType | None) -> Request:
         """This request carrying credential ``auth``."""
-        return Request(
-            self.method, self.url, self.headers, self.json, self.data, self.retry_safe, self.middlewares, auth
-        )
+        return dataclasses.replace(self, auth=auth)
 
 
 # --------------------------------------------------------------------------------------------------- validators
@@ -279,13 +296,17 @@ def redirect(request: Request, status: int, location: str | None) -> Request | N
     * ``303``, and ``301``/``302`` after a POST, continue as ``GET`` (``HEAD`` stays ``HEAD``) without a body.
 
     Whether the target may be contacted at all (the allowlist) and how many hops are allowed is the transport's.
+    A request with ``follow_redirects=False`` takes the 3xx as its answer. The TLS context stays with every hop.
     """
-    if status not in REDIRECT_STATUSES or location is None:
+    if status not in REDIRECT_STATUSES or location is None or not request.follow_redirects:
         return None
     target = request.url.join(URL(location))
     method, json, data = request.method, request.json, request.data
     if status == 303 or (status in (301, 302) and method == "POST"):
         method, json, data = ("HEAD" if method == "HEAD" else "GET"), ABSENT, None
     if _origin(target) != _origin(request.url):
-        return Request(method, target, without_credentials(request.headers), json, data, request.retry_safe)
-    return Request(method, target, request.headers, json, data, request.retry_safe, request.middlewares, request.auth)
+        headers = without_credentials(request.headers)
+        return dataclasses.replace(
+            request, method=method, url=target, headers=headers, json=json, data=data, middlewares=(), auth=None
+        )
+    return dataclasses.replace(request, method=method, url=target, json=json, data=data)

@@ -97,6 +97,8 @@ class AiohttpSender:
             kwargs["json"] = request.json
         elif request.data is not None:
             kwargs["data"] = request.data
+        if request.tls is not None:
+            kwargs["ssl"] = request.tls  # the mTLS client's context (client certificate, CA): per request, one session
         if self._proxy is not None:
             proxy = self._proxy.for_url(request.url)
             if proxy is not None:

@@ -23,6 +23,7 @@ from lp_toolbelt import (
     HttpResponse,
     HttpStatusError,
     InvalidArgumentError,
+    Invocation,
     LpServices,
     NotFoundError,
     RateLimitedError,
@@ -50,6 +51,7 @@ from tests.fidelity.fakes import (
     self_signed,
 )
 from tests.integration._readme import section
+from tests.tls import Pki, tls_server
 from tests.unit.fakes import CountingLimiter
 
 TITLE = re.compile(r"^\* \*\*(?P<title>[^*]+?)\.\*\*", re.MULTILINE)
@@ -403,3 +405,59 @@ async def test_salesforce_without_jsforce() -> None:
         with pytest.raises(InvalidArgumentError) as info:
             sf.connect_to_salesforce(login_url="https://login.salesforce.com", access_token="at", refresh_token="rt")
     assert info.value.code == ErrorCodes.SALESFORCE_INVALID_ARGUMENT
+
+
+# ------------------------------------------------------------------------------------------------ Functions V2
+async def test_the_orchestrator_s_externalsystem() -> None:
+    path = f"/api/account/{ACCOUNT}/lambdas/{FUNCTION_UUID}/invoke"
+    async with World() as world, world.toolbelt() as tb:
+        world.route("POST", path, reply(200, {"ok": True}), host=SERVICES["faasGW"])
+        [result] = await tb.orchestrator_client().invoke([Invocation(uuid=FUNCTION_UUID)], json=True)
+    [seen] = world.server.seen(host=SERVICES["faasGW"], path=path)
+    assert seen.query == f"v=1&externalSystem={FUNCTION_UUID}_{ACCOUNT}"
+    assert result.body == {"ok": True}
+
+
+async def test_gateway_token_renewed_once() -> None:
+    refused = {"Bearer at-1"}
+
+    async def gateway(seen: Seen) -> web.StreamResponse:
+        if seen.headers.get("Authorization") in refused:
+            return web.Response(status=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return web.json_response({"ok": True})
+
+    path = f"/mtls/account/{ACCOUNT}"
+    async with World() as world, world.toolbelt() as tb:
+        world.route("POST", path, gateway, host=SERVICES["mtlsGateway"])
+        resp = await tb.lp_mtls_client().post("https://partner.example/orders", json={})
+        assert resp.status == 200
+        refused.update({"Bearer at-2", "Bearer at-3"})
+        with pytest.raises(HttpStatusError) as info:
+            await tb.lp_mtls_client().post("https://partner.example/orders", json={})
+    assert info.value.code == ErrorCodes.MTLS_INVALID_REQUEST
+    tokens = [s.headers["Authorization"] for s in world.server.seen(path=path)]
+    assert tokens == ["Bearer at-1", "Bearer at-2", "Bearer at-2", "Bearer at-3"]  # each refusal: one fresh token
+
+
+async def test_gateway_redirects_stay_answers() -> None:
+    path = f"/mtls/account/{ACCOUNT}"
+    elsewhere = f"http://{SERVICES['msgHist']}/ping"
+    async with World() as world, world.toolbelt() as tb:
+        world.route("GET", path, reply(302, headers={"Location": elsewhere}), host=SERVICES["mtlsGateway"])
+        resp = await tb.lp_mtls_client().get("https://partner.example/orders")
+    assert resp.status == 302
+    assert world.server.seen(host=SERVICES["msgHist"]) == []
+
+
+async def test_no_allowselfsigned() -> None:
+    assert "allow_self_signed" not in inspect.signature(Toolbelt.mtls_client).parameters
+    pki = Pki()
+    async with (
+        tls_server(pki.server_context()) as partner,
+        Toolbelt(ToolbeltConfig(allowlist=("localhost",), secrets_file=None)) as tb,
+    ):
+        with pytest.raises(TransportError) as info:
+            await tb.mtls_client(cert=pki.cert_pem, key=pki.key_pem).get(partner)  # the check stays on
+        trusted = tb.mtls_client(cert=pki.cert_pem, key=pki.key_pem, ca=pki.ca_pem)
+        assert (await trusted.get(partner)).status == 200
+    assert info.value.code == ErrorCodes.MTLS_GENERAL_ISSUE

@@ -314,22 +314,23 @@ async def test_invoke_live_without_an_account_fails_with_the_config_code(tmp_pat
 
 
 # ---------------------------------------------------------------------------------------------- emulator
-@pytest.fixture
-async def emulator_process(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, dict[str, str]]]:
-    """``lp-toolbelt emulator --port 0`` started in a folder with a functions/settings.json; its exported env."""
-    write_settings(tmp_path / "functions" / "settings.json", seed_secrets(), ["crm.example.com"])
-    proc = await asyncio.create_subprocess_exec(
+async def spawn_cli(*args: str, cwd: Path) -> asyncio.subprocess.Process:
+    """``lp-toolbelt ARGS`` started in ``cwd`` with a clean environment, stdout and stderr piped."""
+    return await asyncio.create_subprocess_exec(
         *cli_command(),
-        "emulator",
-        "--port",
-        "0",
-        "--account",
-        "424242",
-        cwd=tmp_path,
+        *args,
+        cwd=cwd,
         env=clean_env(),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+@pytest.fixture
+async def emulator_process(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, dict[str, str]]]:
+    """``lp-toolbelt emulator --port 0`` started in a folder with a functions/settings.json; its exported env."""
+    write_settings(tmp_path / "functions" / "settings.json", seed_secrets(), ["crm.example.com"])
+    proc = await spawn_cli("emulator", "--port", "0", "--account", "424242", cwd=tmp_path)
     assert proc.stdout is not None
     exported: dict[str, str] = {}
     try:

@@ -15,7 +15,18 @@ from lp_toolbelt import ErrorCodes, ToolbeltError
 
 ROOT = Path(__file__).resolve().parents[2]
 FINAL = re.compile(r"^demo: (\d+) passed, (\d+) failed$")
-CAPABILITIES = ("secrets", "lp", "conversation", "sdes", "gdpr", "context", "salesforce")
+CAPABILITIES = (
+    "secrets",
+    "lp",
+    "conversation",
+    "sdes",
+    "gdpr",
+    "context",
+    "salesforce",
+    "orchestrator",
+    "mtls",
+    "lp-mtls",
+)
 
 
 def test_the_demo_walks_through_every_capability() -> None:

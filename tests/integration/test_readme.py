@@ -23,6 +23,7 @@ from lp_toolbelt import ErrorCodes, Toolbelt, ToolbeltConfig
 from lp_toolbelt.cli import main
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.emulator.routes.msghist import FIXTURE_CONVERSATION_ID, add_conversation
+from lp_toolbelt.emulator.seed import DEMO_FUNCTION_UUID
 from lp_toolbelt.emulator.state import (
     SALESFORCE_ACCESS_TOKEN,
     SALESFORCE_CLIENT_ID,
@@ -71,6 +72,7 @@ def test_every_client_has_a_snippet() -> None:
         "gdpr",
         "context",
         "salesforce",
+        "orchestrator",
     }
 
 
@@ -259,6 +261,19 @@ async def test_salesforce(emu_tb: tuple[Emulator, Toolbelt]) -> None:
     assert result["all"] == len(accounts)
     assert result["first"] in {a["Name"] for a in accounts}
     assert emu.state.salesforce.refresh_count == 1
+
+
+async def test_orchestrator(emu_tb: tuple[Emulator, Toolbelt]) -> None:
+    emu, tb = emu_tb
+    result = await load("orchestrator")(tb, {"conversationId": "c-1"})
+    assert result == {
+        "echoed": {"conversationId": "c-1"},
+        "missing_status": 404,
+        "missing_code": ErrorCodes.ORCHESTRATOR_STATUS_CODE_ERROR,
+    }
+    assert [i.uuid for i in emu.state.invocations] == [DEMO_FUNCTION_UUID]
+    assert DEMO_FUNCTION_UUID in section("The clients")
+    assert emu.state.count("faas") == 2  # the missing one is not retried: a 404 is the gateway's answer
 
 
 # ---------------------------------------------------------------------------------------------- the tables
