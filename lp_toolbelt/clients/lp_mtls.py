@@ -48,6 +48,7 @@ from ..errors import (
     ToolbeltError,
     TransportError,
 )
+from ..telemetry import instrument
 from ..transport.request import Params, Request, check_body, check_headers, normalize_params, validate_timeout
 from ..transport.request import validate_url as _validate_url
 from ..transport.response import HttpResponse
@@ -152,6 +153,7 @@ def gateway_outcome(resp: HttpResponse, target: URL) -> HttpResponse:
     return resp
 
 
+@instrument("lp_mtls_client", "get", "post")
 class LpMtlsClient(AppKeyClient):
     """Calls a target through LivePerson's mTLS gateway (see the module docstring).
 
@@ -197,7 +199,12 @@ class LpMtlsClient(AppKeyClient):
                 host = await self._csds.get(C.MTLS_GATEWAY_SERVICE)
                 request = gateway_request(self._config.scheme, host, account, method, hdrs, body, form)
                 resp = await self._transport.send(
-                    request, component=COMPONENT, timeout=budget, auth=self._auth, guarded=True
+                    request,
+                    component=COMPONENT,
+                    timeout=budget,
+                    auth=self._auth,
+                    guarded=True,
+                    service=C.MTLS_GATEWAY_SERVICE,
                 )
         except TransportError as err:
             mapped = mtls_transport_error(err, COMPONENT)

@@ -67,6 +67,7 @@ from ..errors import (
     TransportError,
 )
 from ..models.orchestrator import ErrorStrategy, Invocation, InvocationError, InvocationResult, RetryIf
+from ..telemetry import traced
 from ..transport.request import Request
 from ..transport.response import HttpResponse
 from ..transport.retry import RetryPolicy
@@ -270,6 +271,7 @@ class OrchestratorClient(AppKeyClient):
     AUTH = ORCHESTRATOR_AUTH
     DEFAULT_APP_KEYS = C.ORCHESTRATOR_APP_KEY_SECRETS
 
+    @traced("orchestrator")
     async def invoke(
         self,
         invocations: Sequence[Invocation],
@@ -371,6 +373,7 @@ class OrchestratorClient(AppKeyClient):
                     auth=self._auth,
                     attempt_timeout=min(timeout, remaining),
                     guarded=True,
+                    service=C.FAAS_GATEWAY_SERVICE,
                 )
         except (ToolbeltError, TimeoutError) as err:
             raise _orchestrator_error(err, uuid) from err

@@ -17,10 +17,11 @@ from aiohttp import web
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
-from lp_toolbelt import ErrorCodes, ForbiddenHostError, LpServices, Toolbelt
+from lp_toolbelt import ErrorCodes, ForbiddenHostError, Invocation, LpServices, Toolbelt
 from lp_toolbelt.emulator import Emulator
 from lp_toolbelt.emulator.routes.lp_api import ROUTE_SKILLS
 from lp_toolbelt.emulator.routes.msghist import FIXTURE_CONVERSATION_ID
+from lp_toolbelt.emulator.seed import DEMO_FUNCTION_UUID
 from tests._otel import Otel, otel_sdk
 
 OAUTH2_APP = "lp-faas-oauth2-app"
@@ -201,6 +202,12 @@ async def _context(tb: Toolbelt, emu: Emulator) -> Any:
     return await ctx.get_property_in_session("custom", "a", "s-1")
 
 
+async def _invoke(tb: Toolbelt, emu: Emulator) -> Any:
+    [result] = await tb.orchestrator_client().invoke([Invocation(uuid=DEMO_FUNCTION_UUID, payload={"a": 1})])
+    assert result.status_code == 200
+    return result
+
+
 PUBLIC_CALLS = [
     PublicCall(
         "conversation",
@@ -227,7 +234,7 @@ PUBLIC_CALLS = [
         frozenset(),
         ("GET",),
     ),
-    # V2, once merged: PublicCall("orchestrator", _invoke, "orchestrator invoke", frozenset({"faasGW", ...}), ...)
+    PublicCall("orchestrator", _invoke, "orchestrator invoke", frozenset({"faasGW", "sentinel"}), None),
 ]
 
 
