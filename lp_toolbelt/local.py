@@ -16,16 +16,15 @@ Example::
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from . import _constants as C
-from .emulator import DEFAULT_ACCOUNT_ID, Emulator, EmulatorState, load_settings
+from .emulator import DEFAULT_ACCOUNT_ID, Emulator, load_settings
+from .emulator.secrets import EmulatorSecretStore
 from .emulator.state import DEFAULT_RATE_LIMIT
-from .secrets_store.base import SecretMissing
 from .toolbelt import Toolbelt
 
 __all__ = ["EmulatorSecretStore", "default_settings_path", "emulator_seed", "emulator_toolbelt", "local_toolbelt"]
@@ -65,42 +64,6 @@ def emulator_seed(settings: Path | str | Mapping[str, Any] | None) -> dict[str, 
     return {"secrets": secrets, "whitelist": whitelist}
 
 
-class EmulatorSecretStore:
-    """A secret store over an emulator's ``state.secrets`` (shared, not copied).
-
-    Reads return deep copies; an update replaces the value of an existing key in the emulator's state, so the
-    emulator's LP auth sees rotated API keys at once. Nothing is written to disk.
-
-    Example::
-
-        tb.secret_store = EmulatorSecretStore(emu.state)
-    """
-
-    def __init__(self, state: EmulatorState) -> None:
-        self._state = state
-
-    async def get(self, key: str) -> Any:
-        """The value of ``key``; SecretMissing when the emulator has no such secret."""
-        try:
-            return copy.deepcopy(self._state.secrets[key])
-        except KeyError:
-            raise SecretMissing(key) from None
-
-    async def update(self, key: str, value: Any) -> Any:
-        """Replace the value of an existing ``key`` in the emulator's state; SecretMissing if absent."""
-        if key not in self._state.secrets:
-            raise SecretMissing(key)
-        self._state.secrets[key] = copy.deepcopy(value)
-        return copy.deepcopy(value)
-
-    async def keys(self) -> list[str]:
-        """Every secret key the emulator holds."""
-        return list(self._state.secrets)
-
-    def __repr__(self) -> str:
-        return f"EmulatorSecretStore({len(self._state.secrets)} secrets)"
-
-
 def emulator_toolbelt(emulator: Emulator, **overrides: Any) -> Toolbelt:
     """A Toolbelt pointed at a started ``emulator`` whose secrets are the emulator's own (``EmulatorSecretStore``).
 
@@ -115,10 +78,7 @@ def emulator_toolbelt(emulator: Emulator, **overrides: Any) -> Toolbelt:
         async with Emulator() as emu, emulator_toolbelt(emu) as tb:
             resp = await tb.lp_client()("accountConfigReadOnly", f"/api/account/{emu.state.account_id}/...")
     """
-    if "allowlist" not in overrides:
-        overrides["allowlist"] = (*emulator.config(secrets={}).allowlist, *emulator.own_hosts)
-    store = EmulatorSecretStore(emulator.state) if "secrets" not in overrides else None
-    return Toolbelt(emulator.config(**overrides), secret_store=store)
+    return emulator.toolbelt(**overrides)
 
 
 @asynccontextmanager

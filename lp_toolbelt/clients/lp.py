@@ -47,12 +47,16 @@ LP_STATUS_ERRORS = StatusErrors(COMPONENT, ErrorCodes.HTTP_STATUS)
 
 @dataclass(frozen=True, slots=True)
 class LpCall:
-    """A LivePerson API call as a value (pure): the ``path``, its query ``params`` and the JSON ``body``; the utils
-    build one and send it with the LP client."""
+    """A LivePerson API call as a value (pure): the ``path``, its query ``params`` and the JSON ``body``, for the CSDS
+    ``service`` with ``method`` (``retry_safe``: see :meth:`LpClient.__call__`); the utils build one and send it with
+    :meth:`LpClient.send`."""
 
     path: str
     params: dict[str, str]
     body: Any
+    service: str = ""
+    method: str = "GET"
+    retry_safe: bool | None = None
 
 
 def _check_path(path: object) -> str:
@@ -132,6 +136,21 @@ class LpClient:
         if raise_for_status and not resp.ok:
             raise LP_STATUS_ERRORS.error(resp.status, resp.status_line())
         return resp
+
+    async def send(
+        self, call: LpCall, *, app_key_secret_name: str | None = None, timeout: float | None = None
+    ) -> HttpResponse:
+        """Send a call the utils built (see :class:`LpCall`)."""
+        return await self(
+            call.service,
+            call.path,
+            method=call.method,
+            params=call.params,
+            json=call.body,
+            app_key_secret_name=app_key_secret_name,
+            timeout=timeout,
+            retry_safe=call.retry_safe,
+        )
 
     def __repr__(self) -> str:
         return "LpClient()"

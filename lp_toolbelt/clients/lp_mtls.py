@@ -174,18 +174,10 @@ class LpMtlsClient(AppKeyClient):
         target's answer (gateway failures raise)."""
         return await self._request("POST", url, **options)
 
-    async def _request(
-        self,
-        method: str,
-        url: str | URL,
-        *,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        json: Any = None,
-        data: Any = None,
-        timeout: float | None = None,
-    ) -> HttpResponse:
+    async def _request(self, method: str, url: str | URL, **options: Unpack[GatewayOptions]) -> HttpResponse:
         # Every argument is checked before any I/O (CSDS, secret, token).
+        params, headers = options.get("params"), options.get("headers")
+        json, data, timeout = options.get("json"), options.get("data"), options.get("timeout")
         target = _validate_url(url, COMPONENT)
         query = normalize_params(params, COMPONENT)
         target = target.extend_query(query) if query else target

@@ -10,19 +10,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import Any, Final, Self
 
 from aiohttp import web
 from yarl import URL
 
 from ..config import ToolbeltConfig
+from ..toolbelt import Toolbelt
 from .routes import context, csds, faas, lp_api, msghist, mtls_gateway, proxy, salesforce, sentinel, smt, swift
+from .secrets import EmulatorSecretStore
 from .seed import DEFAULT_ACCOUNT_ID, DEFAULT_RATE_LIMIT
 from .state import STATE_KEY, EmulatorState
 from .v2 import FunctionHandler
-
-if TYPE_CHECKING:
-    from ..toolbelt import Toolbelt
 
 __all__ = ["EMULATOR_URL", "ROUTE_MODULES", "Emulator", "build_app", "resolve_emulator_url"]
 
@@ -161,9 +160,25 @@ class Emulator:
     def function_toolbelt(self) -> Toolbelt:
         """A Toolbelt for one invocation of a hosted function: pointed at this emulator, sharing its secrets (what
         ``lp-toolbelt invoke --local`` and the pytest plugin give a handler)."""
-        from ..local import emulator_toolbelt  # local imports this module
+        return self.toolbelt()
 
-        return emulator_toolbelt(self)
+    def toolbelt(self, **overrides: Any) -> Toolbelt:
+        """A Toolbelt pointed at this (started) emulator whose secrets are the emulator's own
+        (:class:`~lp_toolbelt.emulator.secrets.EmulatorSecretStore`; ``secrets=`` keeps an in-memory copy instead).
+
+        Its allowlist is the seed's whitelist plus every name of the emulator itself (``127.0.0.1:PORT``,
+        ``localhost:PORT``), so a secret pointing at it — the demo seed's Salesforce ``loginUrl`` — is let through.
+        ``overrides`` are ``ToolbeltConfig`` fields.
+
+        Example::
+
+            async with Emulator() as emu, emu.toolbelt() as tb:
+                entry = await tb.secret_client().read_secret("demo-secret")
+        """
+        if "allowlist" not in overrides:
+            overrides["allowlist"] = (*self.config(secrets={}).allowlist, *self.own_hosts)
+        store = EmulatorSecretStore(self.state) if "secrets" not in overrides else None
+        return Toolbelt(self.config(**overrides), secret_store=store)
 
     # ---- lifecycle
     async def start(self) -> None:

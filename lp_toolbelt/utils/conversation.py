@@ -85,7 +85,8 @@ def build_conversation_search(
             body["contentToRetrieve"] = values
     path = f"/messaging_history/api/account/{quote(account_id, safe='')}/conversations/conversation/search"
     params = {"v": C.MSGHIST_API_VERSION, "source": C.MSGHIST_SOURCE}
-    return ConversationSearch(path, params, body)
+    # A search: reading twice is harmless, so it is retried like a GET.
+    return ConversationSearch(path, params, body, LpServices.MSG_HIST, "POST", retry_safe=True)
 
 
 def parse_conversation_response(resp: HttpResponse, conversation_id: str) -> Conversation:
@@ -158,16 +159,7 @@ class ConversationUtil:
         """
         account = self._config.require_account(COMPONENT)
         search = build_conversation_search(account, conversation_id, content_to_retrieve)
-        resp = await self._lp(
-            LpServices.MSG_HIST,
-            search.path,
-            method="POST",
-            params=search.params,
-            json=search.body,
-            app_key_secret_name=app_key_secret_name,
-            timeout=timeout,
-            retry_safe=True,  # a search: reading twice is harmless
-        )
+        resp = await self._lp.send(search, app_key_secret_name=app_key_secret_name, timeout=timeout)
         return parse_conversation_response(resp, conversation_id)
 
     def scan_conversation_for_keywords(

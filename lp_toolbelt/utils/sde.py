@@ -107,7 +107,8 @@ def build_add_sdes_request(
         raise InvalidArgumentError(COMPONENT, ErrorCodes.SDES_GENERAL, "session_id must be a non-empty string")
     account = quote(account_id, safe="")
     path = f"/api/account/{account}/monitoring/visitors/{visitor}/visits/current/events"
-    return SdeRequest(path, {"v": C.SMT_API_VERSION, "sid": session_id}, body)
+    # SMT appends the events: a replay after an ambiguous failure would record them twice, so never retry-safe.
+    return SdeRequest(path, {"v": C.SMT_API_VERSION, "sid": session_id}, body, LpServices.SMT, "PUT", retry_safe=False)
 
 
 def _sort_key(event: SDEEvent) -> int:
@@ -155,16 +156,8 @@ class SDEUtil:
         """
         account = self._config.require_account(COMPONENT)
         request = build_add_sdes_request(account, sdes, visitor_id, session_id)
-        resp = await self._lp(
-            LpServices.SMT,
-            request.path,
-            method="PUT",
-            params=request.params,
-            json=request.body,
-            app_key_secret_name=app_key_secret_name,
-            timeout=self.timeout if timeout is None else timeout,
-            retry_safe=False,  # SMT appends the events: a replay after an ambiguous failure would record them twice
-        )
+        timeout = self.timeout if timeout is None else timeout
+        resp = await self._lp.send(request, app_key_secret_name=app_key_secret_name, timeout=timeout)
         if not resp.ok:
             excerpt = resp.excerpt(EXCERPT_CHARS)
             raise SDE_STATUS_ERRORS.error(
