@@ -254,7 +254,7 @@ def _read_payload(source: str | None) -> Any:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if isinstance(value, BaseModel) or callable(getattr(value, "model_dump", None)):  # + KeywordScanResult
         return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, HttpResponse):
         try:

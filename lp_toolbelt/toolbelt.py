@@ -11,17 +11,15 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from . import _constants as C
 from ._singleflight import SingleFlightCache
-from .clients.context import ContextServiceClient
 from .clients.csds import CsdsClient
 from .clients.http import HttpClient
 from .clients.lp import LpAuthCache, LpClient
-from .clients.salesforce import SalesforceClient
 from .clients.secrets import SecretClient
 from .config import ToolbeltConfig
 from .errors import ConfigurationError, ErrorCodes
@@ -32,9 +30,13 @@ from .transport.allowlist import Allowlist
 from .transport.limiter import RateLimiter, make_limiter
 from .transport.retry import RetryPolicy
 from .transport.send import Transport
-from .utils.conversation import ConversationUtil
-from .utils.gdpr import GDPRUtil
-from .utils.sde import SDEUtil
+
+if TYPE_CHECKING:  # imported by their factories: a handler pays only for the clients it uses (cold start)
+    from .clients.context import ContextServiceClient
+    from .clients.salesforce import SalesforceClient
+    from .utils.conversation import ConversationUtil
+    from .utils.gdpr import GDPRUtil
+    from .utils.sde import SDEUtil
 
 __all__ = ["Toolbelt"]
 
@@ -173,6 +175,8 @@ class Toolbelt:
             conv = await tb.conversation_util().get_conversation_by_id(conversation_id)
             hits = tb.conversation_util().scan_conversation_for_keywords(conv, ["refund"])
         """
+        from .utils.conversation import ConversationUtil
+
         return ConversationUtil(self.lp_client(), self.config)
 
     def sde_util(self, *, timeout: float | None = None) -> SDEUtil:
@@ -182,6 +186,8 @@ class Toolbelt:
 
             await tb.sde_util().add_sdes([{"type": "ctmrinfo", "info": {"ctype": "vip"}}], visitor_id, session_id)
         """
+        from .utils.sde import SDEUtil
+
         return SDEUtil(self.lp_client(), self.config, timeout=C.SDE_TIMEOUT if timeout is None else timeout)
 
     def gdpr_util(self, *, concurrency: int = C.GDPR_CONCURRENCY) -> GDPRUtil:
@@ -191,6 +197,8 @@ class Toolbelt:
 
             replaced = await tb.gdpr_util().replace_conversation_files(conv, {"username": u, "password": p})
         """
+        from .utils.gdpr import GDPRUtil
+
         return GDPRUtil(self.transport, self.config, self.csds_client(), concurrency=concurrency)
 
     def context_service_client(self, api_key: str) -> ContextServiceClient:
@@ -203,6 +211,8 @@ class Toolbelt:
             ctx = tb.context_service_client(api_key)
             await ctx.set_properties_in_namespace("orders", {"step": 2}, session_id="conv-1")
         """
+        from .clients.context import ContextServiceClient
+
         return ContextServiceClient(self.transport, self.config, self.csds_client(), api_key)
 
     def sf_client(self) -> SalesforceClient:
@@ -213,6 +223,8 @@ class Toolbelt:
             con = tb.sf_client().connect_to_salesforce(login_url=login_url, access_token=token)
             result = await con.query("SELECT Id, Name FROM Account LIMIT 10")
         """
+        from .clients.salesforce import SalesforceClient
+
         return SalesforceClient(self.transport)
 
     def __repr__(self) -> str:
