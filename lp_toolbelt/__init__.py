@@ -14,8 +14,9 @@ no more): a function that starts a process per invocation does not pay for what 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 
 if TYPE_CHECKING:  # what type checkers and IDEs see: the real names and types
     from .config import ToolbeltConfig
@@ -69,15 +70,4 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name stays an error for them
-
-    def __getattr__(name: str) -> Any:
-        module = _EXPORTS.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(module, __name__), name)
-        globals()[name] = value  # imported once: later lookups are plain module attributes
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -11,11 +11,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
 from . import _constants as C
+from . import clients, utils  # their other clients and utils load on first use (cold start), annotations resolve
 from ._singleflight import SingleFlightCache
 from .clients.csds import CsdsClient
 from .clients.http import HttpClient
@@ -30,13 +31,6 @@ from .transport.allowlist import Allowlist
 from .transport.limiter import RateLimiter, make_limiter
 from .transport.retry import RetryPolicy
 from .transport.send import Transport
-
-if TYPE_CHECKING:  # imported by their factories: a handler pays only for the clients it uses (cold start)
-    from .clients.context import ContextServiceClient
-    from .clients.salesforce import SalesforceClient
-    from .utils.conversation import ConversationUtil
-    from .utils.gdpr import GDPRUtil
-    from .utils.sde import SDEUtil
 
 __all__ = ["Toolbelt"]
 
@@ -167,7 +161,7 @@ class Toolbelt:
 
     # -- more factories are added below by the utils/clients modules -----------------------------------------
 
-    def conversation_util(self) -> ConversationUtil:
+    def conversation_util(self) -> utils.ConversationUtil:
         """Conversations from the Messaging Interactions API (``get_conversation_by_id``) and the keyword scan.
 
         Example::
@@ -175,33 +169,27 @@ class Toolbelt:
             conv = await tb.conversation_util().get_conversation_by_id(conversation_id)
             hits = tb.conversation_util().scan_conversation_for_keywords(conv, ["refund"])
         """
-        from .utils.conversation import ConversationUtil
+        return utils.ConversationUtil(self.lp_client(), self.config)
 
-        return ConversationUtil(self.lp_client(), self.config)
-
-    def sde_util(self, *, timeout: float | None = None) -> SDEUtil:
+    def sde_util(self, *, timeout: float | None = None) -> utils.SDEUtil:
         """Engagement attributes: ``add_sdes`` (SMT API, 60 s deadline by default) and ``get_sdes_from_conv``.
 
         Example::
 
             await tb.sde_util().add_sdes([{"type": "ctmrinfo", "info": {"ctype": "vip"}}], visitor_id, session_id)
         """
-        from .utils.sde import SDEUtil
+        return utils.SDEUtil(self.lp_client(), self.config, timeout=C.SDE_TIMEOUT if timeout is None else timeout)
 
-        return SDEUtil(self.lp_client(), self.config, timeout=C.SDE_TIMEOUT if timeout is None else timeout)
-
-    def gdpr_util(self, *, concurrency: int = C.GDPR_CONCURRENCY) -> GDPRUtil:
+    def gdpr_util(self, *, concurrency: int = C.GDPR_CONCURRENCY) -> utils.GDPRUtil:
         """GDPR file replacement in the conversation file storage (Swift); ``concurrency`` PUTs at once.
 
         Example::
 
             replaced = await tb.gdpr_util().replace_conversation_files(conv, {"username": u, "password": p})
         """
-        from .utils.gdpr import GDPRUtil
+        return utils.GDPRUtil(self.transport, self.config, self.csds_client(), concurrency=concurrency)
 
-        return GDPRUtil(self.transport, self.config, self.csds_client(), concurrency=concurrency)
-
-    def context_service_client(self, api_key: str) -> ContextServiceClient:
+    def context_service_client(self, api_key: str) -> clients.ContextServiceClient:
         """The Context Session Store of the configured account, authorized with ``api_key`` (``maven-api-key``).
 
         The host is ``config.context_domain`` when set, else CSDS ``mavenContext``.
@@ -211,11 +199,9 @@ class Toolbelt:
             ctx = tb.context_service_client(api_key)
             await ctx.set_properties_in_namespace("orders", {"step": 2}, session_id="conv-1")
         """
-        from .clients.context import ContextServiceClient
+        return clients.ContextServiceClient(self.transport, self.config, self.csds_client(), api_key)
 
-        return ContextServiceClient(self.transport, self.config, self.csds_client(), api_key)
-
-    def sf_client(self) -> SalesforceClient:
+    def sf_client(self) -> clients.SalesforceClient:
         """Salesforce REST connections on this Toolbelt's session and rate limiter.
 
         Example::
@@ -223,9 +209,7 @@ class Toolbelt:
             con = tb.sf_client().connect_to_salesforce(login_url=login_url, access_token=token)
             result = await con.query("SELECT Id, Name FROM Account LIMIT 10")
         """
-        from .clients.salesforce import SalesforceClient
-
-        return SalesforceClient(self.transport)
+        return clients.SalesforceClient(self.transport)
 
     def __repr__(self) -> str:
         return f"Toolbelt(account_id={self.config.account_id!r}, csds={self.config.csds_domain!r})"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -23,36 +24,20 @@ from lp_toolbelt.utils._js_case import canonicalize
 NODE = shutil.which("node")
 NO_NODE = "node is not on PATH: the JavaScript oracle cannot run"
 
-# The Node toolbelt's scanConversationForKeywords (lp-faas-toolbelt V1), written here from its behaviour: for every
-# keyword, every TEXT_PLAIN text / HOSTED_FILE caption with message.match(new RegExp(keyword, 'gmi')), the keyword
-# escaped (lp_toolbelt keywords are literal).
+# The Node toolbelt's scanConversationForKeywords as bench/node_keyword_scan.js writes it (keywords escaped).
+_NODE_SCAN = Path(__file__).resolve().parents[1] / "bench" / "node_keyword_scan.js"
 _SCRIPT = r"""
 'use strict';
 const readline = require('readline');
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-function scan(conversation, keywords) {
-  const transcript = conversation.conversationHistoryRecords[0].messageRecords;
-  return keywords.map((keyword) => {
-    const source = escape(keyword);
-    return transcript
-      .filter((m) => ['HOSTED_FILE', 'TEXT_PLAIN'].includes(m.type))
-      .map((m) => ({
-        message: m.type === 'TEXT_PLAIN' ? m.messageData.msg.text : m.messageData.file.caption,
-        sentTimestamp: m.timeL,
-        sentBy: m.sentBy,
-      }))
-      .filter(({ message }) => message.match(new RegExp(source, 'gmi')))
-      .map((m) => ({ ...m, tag: `keywordRef:${keyword}` }));
-  }).reduce((acc, part) => acc.concat(part), []);
-}
+const { escapeRegExp, scanConversationForKeywords } = require(process.argv[1]);
 function canonical(units) {  // for each code unit: the code units /unit/i matches among the candidates
   return units.map(([unit, candidates]) => {
-    const re = new RegExp(escape(String.fromCharCode(unit)), 'i');
+    const re = new RegExp(escapeRegExp(String.fromCharCode(unit)), 'i');
     return candidates.filter((c) => re.test(String.fromCharCode(c)));
   });
 }
 const handlers = {
-  scan: (r) => scan(r.conversation, r.keywords),
+  scan: (r) => scanConversationForKeywords(r.conversation, r.keywords),
   upper: (r) => r.units.map((u) => String.fromCharCode(u).toUpperCase()),
   matches: (r) => canonical(r.units),
   version: () => process.versions.unicode,
@@ -74,7 +59,7 @@ class NodeOracle:
     def start(cls) -> NodeOracle:
         assert NODE is not None, NO_NODE
         process = subprocess.Popen(
-            [NODE, "-e", _SCRIPT],
+            [NODE, "-e", _SCRIPT, str(_NODE_SCAN)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -1,18 +1,21 @@
 """Pure OAuth 1.0a HMAC-SHA1 signing (RFC 5849) on oauthlib's signature primitives.
 
-``oauthlib.oauth1.Client.sign`` costs ~100-120 µs per call (it re-parses the URI, re-collects and re-validates
-everything); a whole loopback GET costs ~150 µs. So the signer is built once per credentials and does per request
-only what changes per request. Everything else is prepared once with oauthlib's ``rfc5849`` primitives and cached:
+``oauthlib.oauth1.Client.sign`` re-parses the URI and re-collects and re-validates everything on every call, which
+costs several times a loopback request. So the signer is built once per credentials and does per request only
+what changes per request. Everything else is prepared once with oauthlib's ``rfc5849`` primitives and cached:
 
 * the signing key, and the ``oauth_*`` parameters, escaped once per signer;
 * the escaped base string URI, per (scheme, host, port, path);
 * the query's escaped, sorted parameters — already split around the ``oauth_*`` block they sort against and
   escaped a second time for the base string — per raw query string.
 
-A request then costs one string concatenation, one HMAC and one header format (~3 µs instead of ~30 µs). A query
-with ``oauth_*`` names of its own (never sent by this library) takes the general path: oauthlib's
+A request then costs one string concatenation, one HMAC and one header format (bench/README.md has the numbers).
+A query with ``oauth_*`` names of its own (never sent by this library) takes the general path: oauthlib's
 ``normalize_parameters`` over everything. Both paths give byte-for-byte oauthlib's signature (the tests compare
 against ``oauthlib.oauth1.Client.sign``). As the LivePerson API-key flow requires, a JSON body is not signed.
+
+OAuth 1.0 app keys are legacy (end of life on 2026-05-31; OAuth 2.0 is the live default), so oauthlib is imported
+when a signature is first computed, not with this module: a handler on OAuth 2.0 never loads it.
 """
 
 from __future__ import annotations
@@ -26,10 +29,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from oauthlib.oauth1.rfc5849 import signature as _sig
-from oauthlib.oauth1.rfc5849 import utils as _utils
 from yarl import URL
+
+from .._lazy import Deferred
+
+if TYPE_CHECKING:
+    from oauthlib.oauth1.rfc5849 import signature as _sig
+    from oauthlib.oauth1.rfc5849 import utils as _utils
+else:
+    _sig = Deferred("oauthlib.oauth1.rfc5849.signature")
+    _utils = Deferred("oauthlib.oauth1.rfc5849.utils")
 
 __all__ = ["OAuth1Credentials", "OAuth1Signer", "base_uri", "sign_hmac_sha1", "signature_base"]
 

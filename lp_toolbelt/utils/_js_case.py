@@ -130,15 +130,13 @@ def js_fold(text: str, *, units: bool = True) -> str:
     """
     if text.isascii():
         return text.upper()
-    if "ß" in text:  # the commonest special character: split around it (a memchr), no regular expression
-        return "ß".join([js_fold(part, units=units) for part in text.split("ß")])
-    upper = text.upper()
-    if (
-        len(upper) == len(text)  # no multi-unit upper case (ﬁ → FI, ᾳ → ΑΙ, ...)
-        and not any(map(text.__contains__, _SAME_LENGTH))
-        and (not units or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text))  # nothing astral
+    if not any(map(text.__contains__, _SAME_LENGTH)) and (
+        not units or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)  # nothing outside the BMP
     ):
-        return upper
+        parts = text.split("ß")  # the commonest multi-unit upper case (SS), kept whole
+        uppers = [part.upper() for part in parts]
+        if sum(map(len, uppers)) == len(text) - len(parts) + 1:  # no other one (ﬁ → FI, ᾳ → ΑΙ, ...)
+            return "ß".join(uppers)
     pattern, table = _specials(units)
     parts = pattern.split(text)  # plain text at even indices, runs of special characters at odd ones
     parts[::2] = [part.upper() for part in parts[::2]]
