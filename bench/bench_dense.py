@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from lp_toolbelt import Conversation, KeywordScanResult
-from lp_toolbelt.models.keyword_scan import build_scan_results
+from lp_toolbelt.models.keyword_scan import _build_unchecked
 from lp_toolbelt.utils.keyword_scan import KeywordMatcher, scan_conversation_for_keywords
 
 from ._common import Section, paired_ratio
@@ -145,7 +145,7 @@ def _breakdown(conv: Conversation, keywords: list[str], section: Section) -> dic
     del per_keyword, order
     gc.collect()
     start = time.perf_counter()
-    built = build_scan_results(hits, messages, stamps, senders, tags)
+    built = _build_unchecked(hits, messages, stamps, senders, tags)
     t_build = time.perf_counter() - start
     start = time.perf_counter()
     _read_library(built)

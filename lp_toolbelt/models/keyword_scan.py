@@ -1,7 +1,7 @@
 """The keyword scanner's result, :class:`KeywordScanResult`: a slotted, immutable pydantic dataclass.
 
 A scan of a dense transcript returns millions of these, so each is one small object (four slots, no ``__dict__``,
-no fields-set or extras containers) and the scanner fills them in bulk (:func:`build_scan_results`), without
+no fields-set or extras containers) and the scanner fills them in bulk (``_build_unchecked``), without
 re-validating values it took from an already validated conversation. Everything else behaves like the other
 models: validation on construction, the Node field names as aliases, ``model_dump`` / ``model_validate`` /
 ``model_json_schema``, equality, hashing, pickling.
@@ -25,7 +25,7 @@ from pydantic import ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError
 
-__all__ = ["KeywordScanResult", "build_scan_results"]
+__all__ = ["KeywordScanResult"]
 
 IncEx = set[int] | set[str] | dict[int, Any] | dict[str, Any] | None
 
@@ -133,20 +133,22 @@ _set_tag = _slot["tag"].__set__
 _consume: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 
 
-def build_scan_results(
+def _build_unchecked(
     count: int, messages: Iterable[str], sent_timestamps: Iterable[int], sent_by: Iterable[str], tags: Iterable[str]
 ) -> list[KeywordScanResult]:
-    """``count`` results from four columns of ``count`` values each, without validation (the values come from
-    validated models: ``str`` and ``int``). Every step is one C-level loop, so the cost per result is a few
-    attribute stores, not a Python call.
+    """``count`` results from four columns of exactly ``count`` values each, without validation: for the scanner,
+    whose values come from validated models (``str`` and ``int``). Every step is one C-level loop, so the cost per
+    result is a few attribute stores, not a Python call.
 
-    The cyclic garbage collector is paused while the ``count`` objects are allocated (one C-level loop that runs
-    no Python code, so no other thread is affected): otherwise every 700 allocations would start a collection
-    that re-scans the growing list, which costs more than the allocation itself on a dense transcript.
+    The cyclic garbage collector is paused while the ``count`` objects are allocated — one C-level loop that runs no
+    Python code, so the pause lasts that loop alone (threads that allocate meanwhile only have their collections
+    deferred to its end); it is resumed only if it was running. Without it, every 700 allocations start a collection
+    that re-scans the growing heap, which on a dense transcript costs several times the allocations themselves. The
+    young-generation collection that follows walks the new objects once.
 
     Example::
 
-        build_scan_results(1, ["hi"], [1], ["Agent"], ["keywordRef:hi"])
+        _build_unchecked(1, ["hi"], [1], ["Agent"], ["keywordRef:hi"])
         # [KeywordScanResult(message='hi', sent_timestamp=1, sent_by='Agent', tag='keywordRef:hi')]
     """
     enabled = gc.isenabled()

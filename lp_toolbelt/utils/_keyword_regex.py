@@ -8,11 +8,13 @@ keyword starting there (every other keyword starting there is one of its prefixe
   captured inside a lookahead: nothing is consumed yet, so keywords that overlap are all found.
 * ``SEP`` is the character that joins the texts; reporting it numbers the texts.
 * ``SKIP`` decides where the next attempt starts. A keyword ``w`` found at ``s`` hides no other occurrence at
-  ``s + o`` unless some keyword ``k`` is *compatible* with ``w`` at ``o`` (``k`` starts with ``w[o:]``, or
-  ``w[o:]`` starts with ``k``). The first such ``o`` is ``w``'s safe skip ``c(w)``. ``SKIP`` consumes
-  ``w[:c(w)]`` when the rest ``w[c(w):]`` follows (``u(?=v)``, as a prefix tree); whichever alternative matches
-  names a keyword that is at ``s``, so its jump is safe. Otherwise one character is consumed. On a dense transcript
-  this skips most characters of every hit (a third less regular-expression time than trying every position).
+  ``s + o`` unless some keyword ``k`` is *compatible* with ``w`` at ``o``: ``w[o:]`` starts with ``k`` (``k`` lies
+  inside ``w``), or ``k`` starts with ``w[o:]`` (``k`` would run on past ``w``, with one of the characters that
+  continue ``w[o:]`` into a keyword). The first such ``o`` is ``w``'s safe skip ``c(w)``: ``SKIP`` consumes
+  ``w[:c(w)]`` when the rest ``w[c(w):]`` follows (``u(?=v)``). When no keyword lies inside ``w``, it consumes
+  all of ``w`` if the next character continues none of the keywords that could run on (``w(?![...])``). These
+  alternatives form one prefix tree; whichever matches names a keyword that is at ``s``, so its jump is safe.
+  Otherwise one character is consumed. On a dense transcript this skips nearly every character of every hit.
 
 Example::
 
@@ -71,52 +73,65 @@ def trie_regex(words: Iterable[str]) -> str:
     return _render(_build(words))
 
 
-def _compatible(rest: str, root: _Trie) -> bool:
-    """Whether some keyword starts with ``rest``, or ``rest`` starts with some keyword (one walk down the tree)."""
-    node = root
-    for depth, char in enumerate(rest):
-        if depth >= _WALK_LIMIT:
-            return True
-        child = node.get(char)
-        if child is None:
-            return False
-        if _END in child:
-            return True
-        node = child
-    return True
+def _overlaps(word: str, root: _Trie) -> tuple[int, int, set[str]]:
+    """Where other keywords may start inside ``word`` (found at some position), by one walk down the tree per offset:
+    ``(inside, across, continuations)`` — the first offset where a keyword lies inside ``word`` (or its length), the
+    first offset where a keyword could run on past its end (or its length), and, before ``inside``, the characters
+    that would continue ``word`` into such a keyword. A walk longer than ``_WALK_LIMIT`` counts as a keyword inside
+    (a shorter skip is always safe)."""
+    across = len(word)
+    continuations: set[str] = set()
+    for offset in range(1, len(word)):
+        node = root
+        for depth, char in enumerate(word[offset:]):
+            child = node.get(char)
+            if child is None:
+                break
+            if _END in child or depth >= _WALK_LIMIT:
+                return offset, min(across, offset), continuations
+            node = child
+        else:  # word[offset:] is a proper prefix of some keywords: they would continue with node's characters
+            across = min(across, offset)
+            continuations.update(char for char in node if char != _END)
+    return len(word), across, continuations
 
 
 def safe_skip(word: str, root: _Trie) -> int:
-    """How many characters the scan may consume at a position where ``word`` was found: the first offset where a
-    keyword could start inside (or across the end of) ``word``, or its length."""
-    return next((offset for offset in range(1, len(word)) if _compatible(word[offset:], root)), len(word))
+    """How many characters the scan may consume at a position where ``word`` was found, whatever follows it: the
+    first offset where a keyword could start inside (or across the end of) ``word``, or its length."""
+    inside, across, _ = _overlaps(word, root)
+    return min(inside, across)
 
 
 class _SkipNode:
-    """A node of the skip tree: the consumed prefixes ``u``, and at the end of each, the rests ``v`` that follow."""
+    """A node of the skip tree: the consumed prefixes, and at the end of each what must follow — the rests of the
+    keyword (a lookahead), or, for a whole keyword, characters that must not follow (a negative lookahead)."""
 
-    __slots__ = ("children", "rests")
+    __slots__ = ("children", "not_before", "rests")
 
     def __init__(self) -> None:
         self.children: dict[str, _SkipNode] = {}
         self.rests: list[str] = []
+        self.not_before: list[set[str]] = []
 
-    def add(self, consumed: str, rest: str) -> None:
+    def add(self, consumed: str, rest: str | None = None, not_before: set[str] | None = None) -> None:
         node = self
         for char in consumed:
             node = node.children.setdefault(char, _SkipNode())
-        node.rests.append(rest)
+        if rest is not None:
+            node.rests.append(rest)
+        if not_before is not None:
+            node.not_before.append(not_before)
 
     def render(self) -> str:
         branches = [re.escape(char) + self.children[char].render() for char in sorted(self.children)]
-        if not self.rests:
-            return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        lookahead = "" if "" in self.rests else "(?=" + trie_regex(sorted(set(self.rests))) + ")"
-        if not branches:
-            return lookahead
-        if not lookahead:  # a whole keyword consumed here: going further is optional (greedy)
-            return "(?:" + "|".join(branches) + ")?"
-        return "(?:" + "|".join([*branches, lookahead]) + ")"
+        conditions = [f"(?={trie_regex(sorted(set(self.rests)))})"] if self.rests and "" not in self.rests else []
+        for chars in self.not_before:
+            conditions.append("(?![" + "".join(re.escape(c) for c in sorted(chars)) + "])" if chars else "")
+        if "" in self.rests or "" in conditions:  # consumed unconditionally here: going further is optional
+            return "(?:" + "|".join(branches) + ")?" if branches else ""
+        alternatives = branches + conditions  # the longer jumps first
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
 def tokenizer(words: Iterable[str], separator: str) -> str:
@@ -126,8 +141,11 @@ def tokenizer(words: Iterable[str], separator: str) -> str:
     root = _build(words)
     skips = _SkipNode()
     for word in words:
-        cut = safe_skip(word, root)
+        inside, across, continuations = _overlaps(word, root)
+        cut = min(inside, across)
         if cut >= 2:
-            skips.add(word[:cut], word[cut:])
+            skips.add(word[:cut], rest=word[cut:])
+        if inside == len(word) > cut:  # nothing inside: all of it, unless a keyword could run on past its end
+            skips.add(word, not_before=continuations)
     skip = skips.render() + "|" if skips.children else ""
     return f"(?=({_render(root)}|{re.escape(separator)}))(?:{skip}[\\s\\S])"

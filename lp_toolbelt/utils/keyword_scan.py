@@ -8,11 +8,12 @@ pair. The empty keyword matches every message (as ``new RegExp("")`` does).
 
 How: the texts are joined with a separator that neither they nor the keywords contain, and folded once
 (:func:`~lp_toolbelt.utils._js_case.js_fold`); the folded keywords are compiled into one prefix-tree regular
-expression (``(?:C(?:ANCEL|REDIT)|REFUND)``). One ``findall`` over the folded transcript yields, for every position
-where a keyword starts, the longest keyword starting there (every other keyword starting there is one of its
-prefixes), and every separator, which numbers the messages. The hits become (keyword, message) integer keys that
-are deduplicated and sorted in C. Cost: one pass of the regular expression engine over the text, and a few C-level
-steps per hit, instead of keywords × messages regular-expression searches.
+expression (``(?:C(?:ANCEL|REDIT)|REFUND)``). At every position where a keyword starts, the regex finds the longest
+keyword starting there (every other keyword starting there is one of its prefixes). Sparse hits are found with one
+``search`` each; where hits are dense, one ``findall`` per chunk of the transcript reports them all, and the
+separators that number the messages, without a Python step per hit (:mod:`lp_toolbelt.utils._keyword_regex`). The
+hits become (keyword, message) integer keys, deduplicated and sorted in C. Cost: one pass of the regular
+expression engine over the text and a few C-level steps per hit, instead of keywords × messages searches.
 
 Example::
 
@@ -30,7 +31,7 @@ from operator import add, eq, sub
 from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import ErrorCodes, InvalidArgumentError
-from ..models.keyword_scan import KeywordScanResult, build_scan_results
+from ..models.keyword_scan import KeywordScanResult, _build_unchecked
 from ._js_case import js_fold
 from ._keyword_regex import tokenizer, trie_regex
 
@@ -45,7 +46,7 @@ NO_TIMESTAMP: Final = -1  # the Messaging Interactions API's own "no time" value
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _CHUNK: Final = 1 << 16  # characters per chunk of the joined transcript (then up to the next separator)
-_DENSE: Final = 1 / 32  # hits per character above which a chunk is tokenized in C (measured break-even: ~1/25)
+_DENSE: Final = 1 / 32  # hits per character above which a chunk is tokenized in C (bench/README.md, section 7)
 
 fold_case = js_fold
 """The case fold the matcher compares with (:func:`lp_toolbelt.utils._js_case.js_fold`)."""
@@ -251,7 +252,7 @@ def scan_message_records(records: Sequence[MessageRecord], keywords: Sequence[st
     slots = matcher._slots
     order = list(chain.from_iterable(map(hits.indices, slots)))  # the text of every result, in result order
     tags = chain.from_iterable(map(repeat, [TAG_PREFIX + word for word in words], map(hits.count, slots)))
-    return build_scan_results(
+    return _build_unchecked(
         len(order),
         map(texts.__getitem__, order),
         map(timestamps.__getitem__, order),

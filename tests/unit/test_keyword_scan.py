@@ -222,6 +222,12 @@ def test_tokenizer_reports_the_longest_keyword_at_every_start_and_the_separators
     ]
 
 
+def test_tokenizer_jumps_over_a_whole_keyword_only_when_nothing_can_run_on_past_it() -> None:
+    source = tokenizer(["ABC", "CDE", "XY"], "\x00")
+    assert "C(?![D])" in source  # ABC whole, unless a D follows (CDE would start inside it)
+    assert re.findall(source, "ABC ABCDE XY ABCD", re.DOTALL) == ["ABC", "ABC", "CDE", "XY", "ABC"]
+
+
 # ------------------------------------------------------------------------------------------------ property test
 SPECIAL = "aAbBcC +?(.*\\|İıiIſsSΣσςKkµΜßẞ\x00\n\ue000"
 texts = st.text(alphabet=st.sampled_from(SPECIAL), max_size=30) | st.text(max_size=30)

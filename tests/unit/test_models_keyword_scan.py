@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from lp_toolbelt import KeywordScanResult
 from lp_toolbelt.models.conversation import KeywordScanResult as FromConversationModule
-from lp_toolbelt.models.keyword_scan import build_scan_results
+from lp_toolbelt.models.keyword_scan import _build_unchecked
 
 NODE_SHAPE = {"message": "I love it", "sentTimestamp": 1472483742568, "sentBy": "Consumer", "tag": "keywordRef:love"}
 
@@ -101,7 +101,7 @@ def test_json_schema_uses_the_node_names() -> None:
 
 
 def test_bulk_builder_equals_the_validating_constructor() -> None:
-    built = build_scan_results(3, ["a", "b", "c"], [1, 2, -1], ["Agent", "Consumer", ""], ["keywordRef:x"] * 3)
+    built = _build_unchecked(3, ["a", "b", "c"], [1, 2, -1], ["Agent", "Consumer", ""], ["keywordRef:x"] * 3)
     assert built == [
         hit(message="a", sent_timestamp=1, sent_by="Agent", tag="keywordRef:x"),
         hit(message="b", sent_timestamp=2, sent_by="Consumer", tag="keywordRef:x"),
@@ -109,7 +109,7 @@ def test_bulk_builder_equals_the_validating_constructor() -> None:
     ]
     assert all(type(result) is KeywordScanResult for result in built)
     assert built[0].model_dump(by_alias=True)["sentTimestamp"] == 1
-    assert build_scan_results(0, [], [], [], []) == []
+    assert _build_unchecked(0, [], [], [], []) == []
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -118,7 +118,7 @@ def test_bulk_builder_leaves_the_garbage_collector_as_it_found_it(enabled: bool)
     try:
         if not enabled:
             gc.disable()
-        build_scan_results(2, ["a", "b"], [1, 2], ["A", "B"], ["t", "t"])
+        _build_unchecked(2, ["a", "b"], [1, 2], ["A", "B"], ["t", "t"])
         assert gc.isenabled() is enabled
     finally:
         if was:
