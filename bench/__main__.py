@@ -1,11 +1,11 @@
 """``python -m bench`` (``make bench``): run the bench sections, print the table, write ``bench/results.json``.
 
-    python -m bench                      # every section (~2-3 minutes on 2 cores)
+    python -m bench                      # every section (~6-8 minutes on 2 cores; dense alone ~4)
     python -m bench overhead limiter     # some sections (the others keep their last results in the JSON)
     python -m bench --quick              # smaller runs, for a smoke test
 
-Sections: overhead, keywords, limiter, stampede, models, gdpr, otel (see bench/README.md). The exit status is 0 even
-when a goal is not met (the table and the JSON say which); it is 1 when a section fails to run.
+Sections: overhead, keywords, limiter, stampede, models, gdpr, otel, dense, coldstart (see bench/README.md). The
+exit status is 0 even when a goal is not met (the table and the JSON say which); it is 1 when a section fails to run.
 """
 
 from __future__ import annotations
@@ -20,7 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import bench_gdpr, bench_keywords, bench_limiter, bench_models, bench_otel, bench_overhead, bench_stampede
+from . import (
+    bench_coldstart,
+    bench_dense,
+    bench_gdpr,
+    bench_keywords,
+    bench_limiter,
+    bench_models,
+    bench_otel,
+    bench_overhead,
+    bench_stampede,
+)
 from ._common import Section, machine, table
 
 SECTIONS: dict[str, Callable[[bool], Section]] = {
@@ -31,6 +41,8 @@ SECTIONS: dict[str, Callable[[bool], Section]] = {
     "models": lambda quick: bench_models.run(quick=quick),
     "gdpr": lambda quick: bench_gdpr.run(quick=quick),
     "otel": lambda quick: bench_otel.run(quick=quick),
+    "dense": lambda quick: bench_dense.run(quick=quick),
+    "coldstart": lambda quick: bench_coldstart.run(quick=quick),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

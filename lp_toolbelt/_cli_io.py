@@ -133,7 +133,7 @@ def load_handler(target: str, cwd: Path | None = None) -> Handler:
 
 def _convert(value: Any) -> Any:
     """The JSON form of a value of a documented non-JSON type, else ``_NOT_JSON``."""
-    if isinstance(value, BaseModel):
+    if isinstance(value, BaseModel) or callable(getattr(value, "model_dump", None)):  # + KeywordScanResult
         return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, HttpResponse):
         try:

@@ -17,16 +17,12 @@ from typing import Any
 import aiohttp
 
 from . import _constants as C
+from . import clients, utils  # their other clients and utils load on first use (cold start), annotations resolve
 from ._singleflight import SingleFlightCache
 from .clients.app_keys import AppKeys
-from .clients.context import ContextServiceClient
 from .clients.csds import CsdsClient
 from .clients.http import HttpClient
 from .clients.lp import LpClient
-from .clients.lp_mtls import LpMtlsClient
-from .clients.mtls import MtlsClient, PemSource, client_ssl_context
-from .clients.orchestrator import OrchestratorClient
-from .clients.salesforce import SalesforceClient
 from .clients.secrets import SecretClient
 from .config import ToolbeltConfig
 from .errors import ConfigurationError, ErrorCodes
@@ -39,9 +35,6 @@ from .transport.limiter import LocalRateLimiter, RateLimiter
 from .transport.proxy import EgressProxy
 from .transport.retry import RetryPolicy
 from .transport.send import Transport
-from .utils.conversation import ConversationUtil
-from .utils.gdpr import GDPRUtil
-from .utils.sde import SDEUtil
 
 __all__ = ["Toolbelt", "make_limiter"]
 
@@ -244,7 +237,7 @@ class Toolbelt:
         """Authenticated LivePerson API calls (CSDS + OAuth 2.0 app installation, or a legacy OAuth 1.0 API key)."""
         return LpClient(self.transport, self.config, self._csds, self.app_keys)
 
-    def conversation_util(self) -> ConversationUtil:
+    def conversation_util(self) -> utils.ConversationUtil:
         """Conversations from the Messaging Interactions API (``get_conversation_by_id``) and the keyword scan.
 
         Example::
@@ -252,27 +245,27 @@ class Toolbelt:
             conv = await tb.conversation_util().get_conversation_by_id(conversation_id)
             hits = tb.conversation_util().scan_conversation_for_keywords(conv, ["refund"])
         """
-        return ConversationUtil(self.lp_client(), self.config)
+        return utils.ConversationUtil(self.lp_client(), self.config)
 
-    def sde_util(self, *, timeout: float | None = None) -> SDEUtil:
+    def sde_util(self, *, timeout: float | None = None) -> utils.SDEUtil:
         """Engagement attributes: ``add_sdes`` (SMT API, 60 s deadline by default) and ``get_sdes_from_conv``.
 
         Example::
 
             await tb.sde_util().add_sdes([{"type": "ctmrinfo", "info": {"ctype": "vip"}}], visitor_id, session_id)
         """
-        return SDEUtil(self.lp_client(), self.config, timeout=C.SDE_TIMEOUT if timeout is None else timeout)
+        return utils.SDEUtil(self.lp_client(), self.config, timeout=C.SDE_TIMEOUT if timeout is None else timeout)
 
-    def gdpr_util(self, *, concurrency: int = C.GDPR_CONCURRENCY) -> GDPRUtil:
+    def gdpr_util(self, *, concurrency: int = C.GDPR_CONCURRENCY) -> utils.GDPRUtil:
         """GDPR file replacement in the conversation file storage (Swift); ``concurrency`` PUTs at once.
 
         Example::
 
             replaced = await tb.gdpr_util().replace_conversation_files(conv, {"username": u, "password": p})
         """
-        return GDPRUtil(self.transport, self.config, self._csds, concurrency=concurrency)
+        return utils.GDPRUtil(self.transport, self.config, self._csds, concurrency=concurrency)
 
-    def context_service_client(self, api_key: str) -> ContextServiceClient:
+    def context_service_client(self, api_key: str) -> clients.ContextServiceClient:
         """The Context Session Store of the configured account, authorized with ``api_key`` (``maven-api-key``).
 
         The host is ``config.context_domain`` when set (``CONTEXT_SERVICE_ENVIRONMENT`` sets it), else CSDS
@@ -283,9 +276,9 @@ class Toolbelt:
             ctx = tb.context_service_client(api_key)
             await ctx.set_properties_in_namespace("orders", {"step": 2}, session_id="conv-1")
         """
-        return ContextServiceClient(self.transport, self.config, self._csds, api_key)
+        return clients.ContextServiceClient(self.transport, self.config, self._csds, api_key)
 
-    def sf_client(self) -> SalesforceClient:
+    def sf_client(self) -> clients.SalesforceClient:
         """Salesforce REST connections on this Toolbelt's session and rate limiter.
 
         Example::
@@ -293,10 +286,10 @@ class Toolbelt:
             con = tb.sf_client().connect_to_salesforce(login_url=login_url, access_token=token)
             result = await con.query("SELECT Id, Name FROM Account LIMIT 10")
         """
-        return SalesforceClient(self.transport)
+        return clients.SalesforceClient(self.transport)
 
     # -- Functions V2 ------------------------------------------------------------------------------------------
-    def orchestrator_client(self, *, app_key_secret_name: str | None = None) -> OrchestratorClient:
+    def orchestrator_client(self, *, app_key_secret_name: str | None = None) -> clients.OrchestratorClient:
         """Invoke other functions of the account (CSDS ``faasGW``), with a Sentinel token of the app key:
         ``app_key_secret_name``, else ``LIVEPERSON_DEFAULT_APP_KEY``, else ``lp-faas-orchestrator-app-key``.
 
@@ -304,13 +297,18 @@ class Toolbelt:
 
             results = await tb.orchestrator_client().invoke([Invocation(uuid=fn_uuid, payload={"a": 1})])
         """
-        return OrchestratorClient(
+        return clients.OrchestratorClient(
             self.transport, self.config, self._csds, self.app_keys, app_key_secret_name=app_key_secret_name
         )
 
     def mtls_client(
-        self, *, cert: PemSource, key: PemSource, ca: PemSource | None = None, password: str | bytes | None = None
-    ) -> MtlsClient:
+        self,
+        *,
+        cert: clients.PemSource,
+        key: clients.PemSource,
+        ca: clients.PemSource | None = None,
+        password: str | bytes | None = None,
+    ) -> clients.MtlsClient:
         """The HTTP client's API with your own client certificate: ``cert`` and ``key`` (and ``ca``, the server's
         CA) as PEM text, bytes or paths, loaded once into one SSL context; ``mtls.invalid-key`` /
         ``mtls.invalid-cert`` here, before any I/O.
@@ -320,9 +318,11 @@ class Toolbelt:
             partner = tb.mtls_client(cert=cert_pem, key=key_pem, ca=partner_ca_pem)
             resp = await partner.get("https://api.partner.example/status")
         """
-        return MtlsClient(self.transport, client_ssl_context(cert, key, ca, password=password))
+        from .clients.mtls import client_ssl_context  # the ssl machinery loads with the first mTLS client
 
-    def lp_mtls_client(self, *, app_key_secret_name: str | None = None) -> LpMtlsClient:
+        return clients.MtlsClient(self.transport, client_ssl_context(cert, key, ca, password=password))
+
+    def lp_mtls_client(self, *, app_key_secret_name: str | None = None) -> clients.LpMtlsClient:
         """Calls through LivePerson's mTLS gateway (CSDS ``mtlsGateway``) with the certificate LivePerson holds for
         the target; a Sentinel token of ``app_key_secret_name``, else ``LIVEPERSON_DEFAULT_APP_KEY``.
 
@@ -330,7 +330,7 @@ class Toolbelt:
 
             resp = await tb.lp_mtls_client().post("https://api.partner.example/orders", json={"id": 42})
         """
-        return LpMtlsClient(
+        return clients.LpMtlsClient(
             self.transport, self.config, self._csds, self.app_keys, app_key_secret_name=app_key_secret_name
         )
 

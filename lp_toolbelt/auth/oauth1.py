@@ -14,6 +14,9 @@ A request then costs one string concatenation, one HMAC and one header format. A
 with ``oauth_*`` names of its own (never sent by this library) takes the general path: oauthlib's
 ``normalize_parameters`` over everything. Both paths give byte-for-byte oauthlib's signature (the tests compare
 against ``oauthlib.oauth1.Client.sign``). As the LivePerson API-key flow requires, a JSON body is not signed.
+
+OAuth 1.0 app keys are legacy (end of life on 2026-05-31; OAuth 2.0 is the live default), so oauthlib is imported
+when a signature is first computed, not with this module: a handler on OAuth 2.0 never loads it.
 """
 
 from __future__ import annotations
@@ -27,10 +30,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from oauthlib.oauth1.rfc5849 import signature as _sig
-from oauthlib.oauth1.rfc5849 import utils as _utils
 from yarl import URL
+
+from .._lazy import Deferred
+
+if TYPE_CHECKING:
+    from oauthlib.oauth1.rfc5849 import signature as _sig
+    from oauthlib.oauth1.rfc5849 import utils as _utils
+else:
+    _sig = Deferred("oauthlib.oauth1.rfc5849.signature")
+    _utils = Deferred("oauthlib.oauth1.rfc5849.utils")
 
 __all__ = ["OAuth1Credentials", "OAuth1Signer", "base_uri", "sign_hmac_sha1", "signature_base"]
 

@@ -1,4 +1,4 @@
-"""Messaging Interactions (msgHist) conversation models, and the keyword scanner's result.
+"""Messaging Interactions (msgHist) conversation models (and, re-exported, the keyword scanner's result).
 
 A conversation as ``getConversationById`` returns it::
 
@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from .keyword_scan import KeywordScanResult
 from .sde import SDEList, WireModel
 
 __all__ = [
@@ -482,24 +483,3 @@ class Conversation(WireModel):
         """The first (for a by-id search: the only) record, or ``None`` when there is none."""
         records = self.conversation_history_records
         return records[0] if records else None
-
-
-class KeywordScanResult(WireModel):
-    """One keyword hit of ``scan_conversation_for_keywords``.
-
-    ``message`` is the text that matched, ``sent_timestamp`` its ``timeL`` (``-1`` when the record has none, the
-    API's own "no time" value), ``sent_by`` its ``sentBy`` (``""`` when absent), ``tag`` ``"keywordRef:<keyword>"``.
-    ``model_dump(by_alias=True)`` gives the Node names ``message, sentTimestamp, sentBy, tag``.
-
-    Example::
-
-        hit = KeywordScanResult(message="I love it", sent_timestamp=1, sent_by="Consumer", tag="keywordRef:love")
-        hit.model_dump(by_alias=True)["sentTimestamp"]   # 1
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    message: str
-    sent_timestamp: int
-    sent_by: str
-    tag: str

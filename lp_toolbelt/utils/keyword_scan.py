@@ -1,16 +1,19 @@
 """Keyword scanning of a conversation transcript (pure, no I/O).
 
-Semantics (the Node toolbelt's, with keywords taken literally): a keyword matches a message when it occurs in it,
-case-insensitively — exactly when ``re.search(re.escape(keyword), text, re.IGNORECASE)`` would find it. ``c++``,
-``?`` or ``(`` are plain text. The empty keyword matches every message (as ``new RegExp("")`` does in Node).
+Semantics: the Node toolbelt's — for every keyword, every message for which ``message.match(new RegExp(keyword,
+"gmi"))`` finds something — with keywords taken literally (escaped): ``c++``, ``?`` or ``(`` are plain text. Case
+is compared as JavaScript does, per UTF-16 code unit (:mod:`lp_toolbelt.utils._js_case`): ``ı`` does not match
+``i``, ``ẞ`` does not match ``ß``, the Kelvin sign does not match ``k``, a character outside the BMP is a surrogate
+pair. The empty keyword matches every message (as ``new RegExp("")`` does).
 
-Speed: one pass over the whole transcript with one compiled matcher for all keywords. Texts and keywords are
-case-folded with a length-preserving fold that maps two characters to the same one exactly when Python's
-case-insensitive matching treats them as equal; the folded keywords are compiled into one prefix-tree regular
-expression (``(?:c(?:ancel|redit)|refund)``), and the folded transcript is searched once, restarting one character
-after each hit so overlapping keywords are all found. At each position the tree finds the longest keyword there;
-every other keyword starting there is one of its prefixes, so each hit yields all keywords starting at it. Cost:
-O(total text length + hits), instead of keywords × messages regular-expression searches.
+How: the texts are joined with a separator that neither they nor the keywords contain, and folded once
+(:func:`~lp_toolbelt.utils._js_case.js_fold`); the folded keywords are compiled into one prefix-tree regular
+expression (``(?:C(?:ANCEL|REDIT)|REFUND)``). At every position where a keyword starts, the regex finds the longest
+keyword starting there (every other keyword starting there is one of its prefixes). Sparse hits are found with one
+``search`` each; where hits are dense, one ``findall`` per chunk of the transcript reports them all, and the
+separators that number the messages, without a Python step per hit (:mod:`lp_toolbelt.utils._keyword_regex`). The
+hits become (keyword, message) integer keys, deduplicated and sorted in C. Cost: one pass of the regular
+expression engine over the text and a few C-level steps per hit, instead of keywords × messages searches.
 
 Example::
 
@@ -20,16 +23,20 @@ Example::
 
 from __future__ import annotations
 
-import importlib
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain
-from typing import Any, Final
+from itertools import accumulate, chain, islice, repeat
+from operator import add, eq, sub
+from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import ErrorCodes, InvalidArgumentError
-from ..models.conversation import Conversation, KeywordScanResult, MessageRecord
-from ._conversation_arg import as_conversation
+from ..models.keyword_scan import KeywordScanResult, _build_unchecked
+from ._js_case import js_fold
+from ._keyword_regex import tokenizer, trie_regex
+
+if TYPE_CHECKING:
+    from ..models.conversation import Conversation, MessageRecord
 
 __all__ = ["KeywordMatcher", "fold_case", "scan_conversation_for_keywords", "scan_message_records"]
 
@@ -37,106 +44,46 @@ COMPONENT: Final = "ConversationUtil"
 TAG_PREFIX: Final = "keywordRef:"
 NO_TIMESTAMP: Final = -1  # the Messaging Interactions API's own "no time" value (e.g. endTimeL of open conversations)
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_CHUNK: Final = 1 << 16  # characters per chunk of the joined transcript (then up to the next separator)
+_DENSE: Final = 1 / 32  # hits per character above which a chunk is tokenized in C (bench/README.md, section 7)
 
-# --------------------------------------------------------------------------------------------------- case folding
-def _extra_cases() -> dict[int, tuple[int, ...]]:
-    """Lower-case characters that are case-insensitively equal to other lower-case characters (same upper case):
-    ``i``/``ı``, ``s``/``ſ``, ``σ``/``ς``, ``β``/``ϐ``... — the table Python's ``re`` module uses."""
-    try:  # the exact table behind re.IGNORECASE (a private module of the standard library)
-        table: dict[int, tuple[int, ...]] = dict(importlib.import_module("re._casefix")._EXTRA_CASES)
-        return table
-    except (ImportError, AttributeError):  # pragma: no cover - derive it the way CPython generates it
-        by_upper: dict[str, set[int]] = {}
-        for code in range(0x110000):
-            char = chr(code)
-            lower = char.lower()
-            if len(lower) == 1 and char == lower:
-                upper = char.upper()
-                if len(upper) == 1 and upper != char:
-                    by_upper.setdefault(upper, set()).add(code)
-        derived: dict[int, tuple[int, ...]] = {}
-        for group in by_upper.values():
-            if len(group) > 1:
-                for code in group:
-                    derived[code] = tuple(sorted(group - {code}))
-        return derived
-
-
-def _build_fold_table() -> dict[int, int]:
-    table: dict[int, int] = {}
-    for lower, others in _extra_cases().items():
-        canonical = min((lower, *others))
-        if canonical != lower:
-            table[lower] = canonical
-    return table
-
-
-_FOLD_TABLE: Final = _build_fold_table()
-_FOLD_CHARS: Final = {chr(k): chr(v) for k, v in _FOLD_TABLE.items()}
-# Few texts hold any of these characters: find them with one C-level scan instead of str.translate (a dict
-# lookup per character, ~15x slower on long texts).
-_FOLD_SPECIAL: Final = re.compile("[" + "".join(re.escape(c) for c in sorted(_FOLD_CHARS)) + "]")
-_DOTTED_CAPITAL_I: Final = "\u0130"  # the one character whose str.lower() is two characters long
-
-
-def _fold_special(match: re.Match[str]) -> str:
-    return _FOLD_CHARS[match.group()]
-
-
-def fold_case(text: str) -> str:
-    """Fold case so that ``fold_case(a) == fold_case(b)`` (same length) exactly when ``a`` and ``b`` match each
-    other case-insensitively, character by character, under ``re.IGNORECASE`` (pure).
-
-    Example::
-
-        fold_case("Straße ſ İ")      # 'straße s i'
-    """
-    if text.isascii():
-        return text.lower()
-    return _FOLD_SPECIAL.sub(_fold_special, text.replace(_DOTTED_CAPITAL_I, "i").lower())
+fold_case = js_fold
+"""The case fold the matcher compares with (:func:`lp_toolbelt.utils._js_case.js_fold`)."""
 
 
 # --------------------------------------------------------------------------------------------------- the matcher
-_Trie = dict[str, "_Trie"]
-_END: Final = ""  # marks the end of a keyword in the trie (keyword characters are never "")
-
-
-def _trie_regex(words: Iterable[str]) -> str:
-    """A regular expression source matching any of ``words`` (non-empty, distinct), the longest one first, built
-    from their prefix tree so each position costs one walk down the tree."""
-    root: _Trie = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[_END] = {}
-    return _render(root)
-
-
-def _render(node: _Trie) -> str:
-    terminal = _END in node
-    branches: list[str] = []
-    for char in sorted(k for k in node if k != _END):
-        parts = [re.escape(char)]
-        child = node[char]
-        while len(child) == 1 and _END not in child:  # a chain without branches: plain literal text
-            ((char, child),) = child.items()
-            parts.append(re.escape(char))
-        branches.append("".join(parts) + _render(child))
-    if not branches:
-        return ""
-    if terminal:  # a keyword ends here: the longer ones are optional (greedy, so tried first)
-        return "(?:" + "|".join(branches) + ")?"
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-
-def _separator(words: Iterable[str]) -> str | None:
-    """A character that no keyword contains and that folds to itself, to join texts with (None if none is free)."""
+def _separators(words: Iterable[str]) -> Iterable[str]:
+    """Characters that no keyword contains and that fold to themselves (control and private-use characters: no
+    case), to join texts with; the first one no text contains is used."""
     used = set(chain.from_iterable(words))
-    for code in chain(range(0x20), range(0xE000, 0xF900)):  # control and private-use characters: caseless
-        if chr(code) not in used:
-            return chr(code)
-    return None  # pragma: no cover - would need keywords using 6,000+ distinct special characters
+    return (chr(code) for code in chain(range(0x20), range(0xE000, 0xF900)) if chr(code) not in used)
+
+
+class _Hits:
+    """The texts each distinct folded keyword occurs in: ``keys`` holds ``slot * stride + text index`` for every
+    (keyword, text) pair, sorted, so one keyword's texts are one slice; ``explicit`` overrides a slot with a list
+    (the empty keyword, keywords that are prefixes of others)."""
+
+    __slots__ = ("bounds", "explicit", "keys", "stride")
+
+    def __init__(self, keys: list[int], stride: int, slots: int) -> None:
+        self.keys = keys
+        self.stride = stride
+        self.bounds = [bisect_left(keys, slot * stride) for slot in range(slots + 1)]
+        self.explicit: dict[int, list[int]] = {}
+
+    def count(self, slot: int) -> int:
+        listed = self.explicit.get(slot)
+        return len(listed) if listed is not None else self.bounds[slot + 1] - self.bounds[slot]
+
+    def indices(self, slot: int) -> Iterable[int]:
+        """The ascending text indices of ``slot`` (an iterator over the keys, or the explicit list)."""
+        listed = self.explicit.get(slot)
+        if listed is not None:
+            return listed
+        keys = self.keys[self.bounds[slot] : self.bounds[slot + 1]]
+        return map(sub, keys, repeat(slot * self.stride))
 
 
 class KeywordMatcher:
@@ -150,78 +97,123 @@ class KeywordMatcher:
         matcher.find(["help?", "no"])      # [[0], [0], [0]]
     """
 
-    __slots__ = ("_lengths", "_pattern", "_prefixes", "_slots", "_unique", "keywords")
+    __slots__ = ("_prefixes", "_search", "_slots", "_tokenizers", "_unique", "_units", "_words", "keywords")
 
     def __init__(self, keywords: Sequence[str]) -> None:
         self.keywords: tuple[str, ...] = tuple(keywords)
-        index: dict[str, int] = {}
-        self._slots = [index.setdefault(fold_case(k), len(index)) for k in self.keywords]
-        self._unique: dict[str, int] = index
-        self._lengths = sorted({len(k) for k in index if k})
-        self._prefixes: dict[str, tuple[int, ...]] = {}
-        words = [k for k in index if k]
-        self._pattern: re.Pattern[str] | None = None
-        if words:
-            try:
-                self._pattern = re.compile(_trie_regex(words))
-            except (RecursionError, OverflowError, re.error):  # pragma: no cover - absurdly deep keyword trees
-                self._pattern = None
+        unique: dict[str, int] = {}
+        self._slots = [unique.setdefault(js_fold(k), len(unique)) for k in self.keywords]
+        self._unique = unique
+        self._words = [k for k in unique if k]
+        # texts need folding to code units only if a keyword holds a surrogate (half of a character outside the BMP)
+        self._units = _SURROGATE.search("".join(self._words)) is not None
+        self._search: re.Pattern[str] | None = None
+        self._tokenizers: dict[str, re.Pattern[str]] = {}
+        # the other keywords that are prefixes of a keyword: found wherever it is (the regex reports the longest)
+        lengths = sorted({len(w) for w in self._words})
+        self._prefixes: dict[int, tuple[int, ...]] = {}
+        for word in self._words:
+            prefixes = tuple(unique[word[:n]] for n in lengths if n < len(word) and word[:n] in unique)
+            if prefixes:
+                self._prefixes[unique[word]] = prefixes
 
     def find(self, texts: Sequence[str]) -> list[list[int]]:
         """For each keyword (in the order given), the ascending indices of the texts that contain it."""
-        hits: list[list[int]] = [[] for _ in self._unique]
+        hits = self._hits(texts)
+        return [list(hits.indices(slot)) for slot in self._slots]
+
+    def _hits(self, texts: Sequence[str]) -> _Hits:
+        hits = _Hits([], 1, len(self._unique))
+        if texts and self._words:
+            scanned = False
+            for separator in _separators(self._unique):
+                joined = separator.join(texts)
+                if joined.count(separator) == len(texts) - 1:  # no text contains it: it numbers the texts
+                    try:
+                        keys = self._keys(js_fold(joined, units=self._units), len(texts), separator)
+                    except (RecursionError, OverflowError, re.error):  # pragma: no cover - absurdly deep tries
+                        break
+                    hits = self._with_prefixes(_Hits(keys, len(texts), len(self._unique)))
+                    scanned = True
+                    break
+            if not scanned:  # pragma: no cover - absurd keywords, or texts using every candidate separator
+                hits.explicit = self._scan_each(texts)
         empty = self._unique.get("")
         if empty is not None:
-            hits[empty] = list(range(len(texts)))
-        searching = bool(texts) and len(self._unique) > (empty is not None)
-        if searching and (self._pattern is None or not self._scan_joined(texts, self._pattern, hits)):
-            self._scan_each(texts, hits)
-        return [list(hits[slot]) for slot in self._slots]
+            hits.explicit[empty] = list(range(len(texts)))
+        return hits
 
-    def _scan_joined(self, texts: Sequence[str], pattern: re.Pattern[str], hits: list[list[int]]) -> bool:
-        separator = _separator(self._unique)
-        if separator is None:  # pragma: no cover
-            return False
-        joined = separator.join(texts)
-        folded = fold_case(joined)
-        if len(folded) != len(joined):  # pragma: no cover - fold_case preserves length
-            return False
-        starts: list[int] = []
-        offset = 0
-        for text in texts:
-            starts.append(offset)
-            offset += len(text) + 1
-        search = pattern.search
-        prefixes = self._prefixes
-        position = 0
-        while (match := search(folded, position)) is not None:
-            start = match.start()
-            found = match.group()
-            ids = prefixes.get(found)
-            if ids is None:
-                ids = prefixes[found] = self._prefix_ids(found)
-            text_index = bisect_right(starts, start) - 1
-            for slot in ids:
-                bucket = hits[slot]
-                if not bucket or bucket[-1] != text_index:
-                    bucket.append(text_index)
-            position = start + 1
-        return True
+    def _keys(self, folded: str, stride: int, separator: str) -> list[int]:
+        """Every (keyword, text) pair of the joined, folded texts as ``slot * stride + text index``, sorted, unique.
 
-    def _prefix_ids(self, found: str) -> tuple[int, ...]:
-        """The keywords that start where ``found`` (the longest keyword at a position) starts: its prefixes."""
-        unique = self._unique
-        return tuple(
-            unique[found[:length]] for length in self._lengths if length <= len(found) and found[:length] in unique
-        )
+        The transcript is read in chunks of whole texts. A chunk is searched position by position with the plain
+        prefix-tree regex (which skips characters no keyword starts with, in C), one Python step per hit — until a
+        chunk turns out dense; the next ones are then tokenized by one ``findall`` each (:mod:`._keyword_regex`:
+        costlier per character, but no Python step per hit), and so on, chunk by chunk.
+        """
+        if self._search is None:
+            self._search = re.compile(trie_regex(self._words))
+        search = self._search.search
+        base = {word: slot * stride for word, slot in self._unique.items() if word}
+        base[separator] = -stride  # separator keys are negative: sorted first, outside every slot
+        step = dict.fromkeys(base, 0)
+        step[separator] = 1
+        keys: list[int] = []
+        text_index = 0  # separators before the current position: the index of the text it is in
+        start, length, dense = 0, len(folded), False
+        while start < length:
+            end = folded.find(separator, start + _CHUNK)
+            end = length if end < 0 else end  # chunks end before a separator: a text is never cut
+            if dense:
+                tokens = self._tokenizer(separator).findall(folded, start, end)
+                texts_so_far = accumulate(map(step.__getitem__, tokens), initial=text_index)
+                keys.extend(map(add, map(base.__getitem__, tokens), texts_so_far))
+                separators = folded.count(separator, start, end)
+                found = len(tokens) - separators
+                text_index += separators
+            else:
+                found, position, last = 0, start, start
+                while (match := search(folded, position, end)) is not None:
+                    hit = match.start()
+                    text_index += folded.count(separator, last, hit)
+                    keys.append(base[match.group()] + text_index)
+                    found += 1
+                    position = last = hit + 1
+                text_index += folded.count(separator, last, end)
+            dense = found > (end - start) * _DENSE
+            start = end
+        keys.sort()
+        if any(map(eq, keys, islice(keys, 1, None))):  # a keyword twice in one text
+            keys = list(dict.fromkeys(keys))
+        return keys[bisect_left(keys, 0) :]
 
-    def _scan_each(self, texts: Sequence[str], hits: list[list[int]]) -> None:  # pragma: no cover - fallback
+    def _tokenizer(self, separator: str) -> re.Pattern[str]:
+        if separator not in self._tokenizers:
+            self._tokenizers[separator] = re.compile(tokenizer(self._words, separator), re.DOTALL)
+        return self._tokenizers[separator]
+
+    def _with_prefixes(self, hits: _Hits) -> _Hits:
+        """A keyword that is a prefix of another is also found wherever the longer one is."""
+        merged: dict[int, list[Iterable[int]]] = {}
+        for slot, prefixes in self._prefixes.items():
+            if hits.count(slot):
+                for prefix in prefixes:
+                    if prefix not in merged:
+                        merged[prefix] = [hits.indices(prefix)]
+                    merged[prefix].append(hits.indices(slot))
+        for slot, parts in merged.items():
+            hits.explicit[slot] = sorted(set(chain.from_iterable(parts)))
+        return hits
+
+    def _scan_each(self, texts: Sequence[str]) -> dict[int, list[int]]:  # pragma: no cover - fallback
+        found: dict[int, list[int]] = {slot: [] for slot in self._unique.values()}
         words = [(slot, k) for k, slot in self._unique.items() if k]
         for text_index, text in enumerate(texts):
-            folded = fold_case(text)
+            folded = js_fold(text)
             for slot, word in words:
                 if word in folded:
-                    hits[slot].append(text_index)
+                    found[slot].append(text_index)
+        return found
 
 
 # --------------------------------------------------------------------------------------------------- the scan
@@ -246,23 +238,27 @@ def scan_message_records(records: Sequence[MessageRecord], keywords: Sequence[st
     (``file.caption``) messages count (pure; raises InvalidArgumentError for an empty keyword list).
     """
     words = _check_keywords(keywords)
-    messages = [(text, record) for record in records if (text := record.text) is not None]
-    per_keyword = KeywordMatcher(words).find([text for text, _ in messages])
-    results: list[KeywordScanResult] = []
-    construct = KeywordScanResult  # validating in pydantic-core is faster than model_construct
-    for word, indices in zip(words, per_keyword, strict=True):
-        tag = TAG_PREFIX + word
-        for index in indices:
-            text, record = messages[index]
-            results.append(
-                construct(
-                    message=text,
-                    sent_timestamp=NO_TIMESTAMP if record.time_l is None else record.time_l,
-                    sent_by=record.sent_by if record.sent_by is not None else "",
-                    tag=tag,
-                )
-            )
-    return results
+    texts: list[str] = []
+    timestamps: list[int] = []
+    senders: list[str] = []
+    for record in records:
+        text = record.text
+        if text is not None:
+            texts.append(text)
+            timestamps.append(NO_TIMESTAMP if record.time_l is None else record.time_l)
+            senders.append("" if record.sent_by is None else record.sent_by)
+    matcher = KeywordMatcher(words)
+    hits = matcher._hits(texts)
+    slots = matcher._slots
+    order = list(chain.from_iterable(map(hits.indices, slots)))  # the text of every result, in result order
+    tags = chain.from_iterable(map(repeat, [TAG_PREFIX + word for word in words], map(hits.count, slots)))
+    return _build_unchecked(
+        len(order),
+        map(texts.__getitem__, order),
+        map(timestamps.__getitem__, order),
+        map(senders.__getitem__, order),
+        tags,
+    )
 
 
 def scan_conversation_for_keywords(
@@ -280,6 +276,8 @@ def scan_conversation_for_keywords(
         # [{"message": "I want a refund", "sentTimestamp": 1472483659564, "sentBy": "Consumer",
         #   "tag": "keywordRef:refund"}]
     """
+    from ._conversation_arg import as_conversation  # the conversation models: only when a scan needs them
+
     conv = as_conversation(conversation, COMPONENT, ErrorCodes.CONVERSATION_GENERAL)
     record = conv.first_record
     if record is None or record.message_records is None:  # as Node: an empty transcript is no error, just no hits

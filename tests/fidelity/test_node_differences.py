@@ -110,7 +110,6 @@ async def test_literal_keywords() -> None:
     ]
 
 
-@pytest.mark.xfail(reason="issue 11.6: JavaScript's i-flag case rule lands with the keyword-scan change", strict=False)
 async def test_literal_keywords_follow_javascripts_case_rule() -> None:
     # In JavaScript (non-Unicode i flag) a non-ASCII character never matches an ASCII one: the Kelvin sign is not k,
     # ſ is not s, ı is not i; Python's re.IGNORECASE matches all three.

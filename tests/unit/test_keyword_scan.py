@@ -1,10 +1,11 @@
-"""Keyword scan: Node semantics, literal keywords, and a property test against a naive reference."""
+"""Keyword scan: Node semantics, literal keywords, and property tests against a naive reference of the spec."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,22 +13,18 @@ from hypothesis import strategies as st
 
 from lp_toolbelt import Conversation, ErrorCodes, KeywordScanResult, MessageRecord, ToolbeltError
 from lp_toolbelt.errors import InvalidArgumentError
-from lp_toolbelt.utils.keyword_scan import (
-    KeywordMatcher,
-    _trie_regex,
-    fold_case,
-    scan_conversation_for_keywords,
-    scan_message_records,
-)
+from lp_toolbelt.utils import keyword_scan
+from lp_toolbelt.utils._keyword_regex import _build, safe_skip, tokenizer, trie_regex
+from lp_toolbelt.utils.keyword_scan import KeywordMatcher, scan_conversation_for_keywords, scan_message_records
+from tests.node_oracle import js_contains
 
 DATA = Path(__file__).resolve().parents[2] / "lp_toolbelt" / "emulator" / "data" / "conversations"
 
 
 def naive_scan(records: list[MessageRecord], keywords: list[str]) -> list[dict[str, Any]]:
-    """The Node algorithm, keywords escaped: one case-insensitive regex per keyword, tried on every message."""
+    """The Node algorithm, keywords escaped: every keyword tried on every message, JavaScript's case rules."""
     out: list[dict[str, Any]] = []
     for keyword in keywords:
-        pattern = re.compile(re.escape(keyword), re.IGNORECASE)
         for record in records:
             if record.type == "TEXT_PLAIN":
                 msg = record.message_data.msg if record.message_data else None
@@ -37,7 +34,7 @@ def naive_scan(records: list[MessageRecord], keywords: list[str]) -> list[dict[s
                 text = (file.caption if file else None) or ""
             else:
                 continue
-            if pattern.search(text):
+            if js_contains(text, keyword):
                 out.append(
                     {
                         "message": text,
@@ -197,20 +194,38 @@ def test_overlapping_and_nested_keywords_are_all_found() -> None:
 
 
 def test_trie_regex_factors_prefixes_and_escapes() -> None:
-    source = _trie_regex(["refund", "ref", "cancel", "credit", "c++"])
+    source = trie_regex(["refund", "ref", "cancel", "credit", "c++"])
     assert source == r"(?:c(?:\+\+|ancel|redit)|ref(?:und)?)"
     assert re.fullmatch(source, "c++")
     assert not re.fullmatch(source, "cc")
 
 
-def test_fold_case_agrees_with_re_ignorecase_on_special_letters() -> None:
-    pairs = [("ſ", "S"), ("ı", "I"), ("İ", "i"), ("Σ", "ς"), ("K", "k"), ("µ", "Μ"), ("ß", "ß")]
-    for a, b in pairs:
-        assert bool(re.fullmatch(re.escape(a), b, re.IGNORECASE)) == (fold_case(a) == fold_case(b)), (a, b)
-    assert fold_case("ß") != fold_case("ss")  # no full case folding, as re.IGNORECASE
-    assert all(fold_case(chr(c)) == chr(c).lower() for c in range(128))
-    for text in ["İstanbul", "ΟΔΟΣ ΟΔΟΣ", "ǅ ǆ Ǆ", "straße"]:
-        assert len(fold_case(text)) == len(text)
+def test_safe_skip_stops_where_another_keyword_could_start() -> None:
+    root = _build(["ABCD", "CDX", "ZZ", "Q"])
+    assert safe_skip("ABCD", root) == 2  # "CD..." could be CDX
+    assert safe_skip("CDX", root) == 3  # nothing starts with D, DX or X
+    assert safe_skip("ZZ", root) == 1  # "Z..." could be ZZ again
+    assert safe_skip("Q", root) == 1
+
+
+def test_tokenizer_reports_the_longest_keyword_at_every_start_and_the_separators() -> None:
+    source = tokenizer(["AB", "BC", "ABCD", "CDX", "ZZ"], "\x00")
+    assert re.findall(source, "XABCDX\x00ZZZ\x00BC", re.DOTALL) == [
+        "ABCD",
+        "BC",
+        "CDX",
+        "\x00",
+        "ZZ",
+        "ZZ",
+        "\x00",
+        "BC",
+    ]
+
+
+def test_tokenizer_jumps_over_a_whole_keyword_only_when_nothing_can_run_on_past_it() -> None:
+    source = tokenizer(["ABC", "CDE", "XY"], "\x00")
+    assert "C(?![D])" in source  # ABC whole, unless a D follows (CDE would start inside it)
+    assert re.findall(source, "ABC ABCDE XY ABCD", re.DOTALL) == ["ABC", "ABC", "CDE", "XY", "ABC"]
 
 
 # ------------------------------------------------------------------------------------------------ property test
@@ -263,6 +278,44 @@ def test_scan_equals_naive_reference(case: tuple[list[MessageRecord], list[str]]
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(texts, max_size=15), st.lists(texts, min_size=1, max_size=10))
-def test_matcher_equals_per_keyword_regex(messages: list[str], keywords: list[str]) -> None:
-    expected = [[i for i, m in enumerate(messages) if re.search(re.escape(k), m, re.IGNORECASE)] for k in keywords]
+def test_matcher_equals_per_keyword_reference(messages: list[str], keywords: list[str]) -> None:
+    expected = [[i for i, m in enumerate(messages) if js_contains(m, k)] for k in keywords]
     assert KeywordMatcher(keywords).find(messages) == expected
+
+
+# Overlaps everywhere: a two-letter alphabet makes keywords prefixes, suffixes and infixes of each other, which is
+# where the tokenizer's skips could hide an occurrence.
+overlapping = st.text(alphabet="abAB", max_size=40)
+
+
+# The scan switches, chunk by chunk, between searching position by position and tokenizing the chunk in one
+# findall (see KeywordMatcher._keys): tiny chunks and forced modes run both paths, and every switch, on small inputs.
+CHUNKINGS = [
+    pytest.param(1 << 16, 1 / 32, id="default"),
+    pytest.param(1, -1.0, id="one-text-chunks-tokenized"),
+    pytest.param(5, -1.0, id="small-chunks-tokenized"),
+    pytest.param(3, 2.0, id="small-chunks-searched"),
+    pytest.param(2, 0.05, id="small-chunks-switching"),
+]
+
+
+@pytest.mark.parametrize(("chunk", "dense"), CHUNKINGS)
+@settings(max_examples=150, deadline=None)
+@given(st.lists(overlapping, max_size=8), st.lists(st.text(alphabet="abAB", min_size=1, max_size=6), min_size=1))
+def test_matcher_finds_every_overlapping_occurrence(
+    chunk: int, dense: float, messages: list[str], keywords: list[str]
+) -> None:
+    expected = [[i for i, m in enumerate(messages) if js_contains(m, k)] for k in keywords]
+    with patch.object(keyword_scan, "_CHUNK", chunk), patch.object(keyword_scan, "_DENSE", dense):
+        assert KeywordMatcher(keywords).find(messages) == expected
+
+
+@pytest.mark.parametrize(("chunk", "dense"), CHUNKINGS)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(transcript_and_keywords())
+def test_scan_equals_naive_reference_in_every_chunking(
+    chunk: int, dense: float, case: tuple[list[MessageRecord], list[str]]
+) -> None:
+    built, keywords = case
+    with patch.object(keyword_scan, "_CHUNK", chunk), patch.object(keyword_scan, "_DENSE", dense):
+        assert dumps(scan_message_records(built, keywords)) == naive_scan(built, keywords)
