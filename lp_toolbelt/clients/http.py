@@ -9,14 +9,15 @@ Example::
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from yarl import URL
 
-from ..errors import ErrorCodes, StatusErrors
+from ..errors import ErrorCodes, StatusErrors, ToolbeltError, TransportError
 from ..telemetry import traced
-from ..transport.request import Params, Request, build_request, validate_timeout
+from ..transport.request import Params, build_request, validate_timeout
 from ..transport.response import HttpResponse
 from ..transport.send import Transport
 
@@ -48,6 +49,7 @@ class HttpClient:
 
     _component = COMPONENT
     _status_errors = HTTP_STATUS_ERRORS
+    _tls: ssl.SSLContext | None = None  # a client certificate's context (the mTLS client)
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
@@ -74,14 +76,22 @@ class HttpClient:
         """
         component = self._component
         req = build_request(method, url, params=params, headers=headers, json=json, data=data, component=component)
-        resp = await self._send(req, validate_timeout(timeout, component))
+        if self._tls is not None:
+            req = req._replace(tls=self._tls)
+        try:
+            resp = await self._transport.send(req, component=component, timeout=validate_timeout(timeout, component))
+        except TransportError as err:
+            mapped = self._transport_error(err)
+            if mapped is err:
+                raise
+            raise mapped from err
         if raise_for_status and not resp.ok:
             raise self._status_errors.error(resp.status, resp.status_line())
         return resp
 
-    async def _send(self, request: Request, timeout: float | None) -> HttpResponse:
-        """Send one built request (the hook a client on this API, e.g. the mTLS client, adapts)."""
-        return await self._transport.send(request, component=self._component, timeout=timeout)
+    def _transport_error(self, err: TransportError) -> ToolbeltError:
+        """The error a client on this API raises for a transport failure (the HTTP client: the failure itself)."""
+        return err
 
     async def get(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> HttpResponse:
         """``request("GET", url, ...)``."""

@@ -31,7 +31,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import ssl
 import tempfile
@@ -47,8 +46,6 @@ from ..errors import (
     ToolbeltError,
     TransportError,
 )
-from ..transport.request import Request
-from ..transport.response import HttpResponse
 from ..transport.send import Transport
 from .http import HttpClient
 
@@ -185,23 +182,15 @@ class MtlsClient(HttpClient):
 
     def __init__(self, transport: Transport, context: ssl.SSLContext) -> None:
         super().__init__(transport)
-        self._context = context
+        self._tls: ssl.SSLContext = context
 
     @property
     def ssl_context(self) -> ssl.SSLContext:
         """The client's one SSL context (certificate and key loaded; the PEM is not kept)."""
-        return self._context
+        return self._tls
 
-    async def _send(self, request: Request, timeout: float | None) -> HttpResponse:
-        try:
-            return await self._transport.send(
-                dataclasses.replace(request, tls=self._context), component=COMPONENT, timeout=timeout
-            )
-        except TransportError as err:
-            mapped = mtls_transport_error(err, COMPONENT)
-            if mapped is err:
-                raise
-            raise mapped from err
+    def _transport_error(self, err: TransportError) -> ToolbeltError:
+        return mtls_transport_error(err, COMPONENT)
 
     def __repr__(self) -> str:
         return "MtlsClient()"

@@ -16,14 +16,12 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import io
 import re
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import aiohttp
 from aiohttp import ClientMiddlewareType
@@ -86,8 +84,7 @@ _CREDENTIAL_HEADERS: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """A request as a value: built by pure functions in the clients, sent by ``Transport.send``.
 
     ``url`` is final (query included). ``retry_safe`` overrides the method-based idempotency rule (``None``: decide
@@ -106,22 +103,43 @@ class Request:
     Example::
 
         Request("GET", URL("https://va.msghist.liveperson.net/x?v=2"), headers={"Accept": "application/json"})
+
+    An immutable value (a typed named tuple: building one per call is the hot path); ``request._replace(...)``
+    gives a changed copy.
     """
 
     method: str
     url: URL
-    headers: Mapping[str, str] | None = field(default=None, repr=False)
-    json: Any = field(default=ABSENT, repr=False)
-    data: Any = field(default=None, repr=False)
+    headers: Mapping[str, str] | None = None
+    json: Any = ABSENT
+    data: Any = None
     retry_safe: bool | None = None
-    middlewares: tuple[ClientMiddlewareType, ...] = field(default=())
-    auth: ClientMiddlewareType | None = field(default=None, repr=False)
-    tls: ssl.SSLContext | None = field(default=None, repr=False)
+    middlewares: tuple[ClientMiddlewareType, ...] = ()
+    auth: ClientMiddlewareType | None = None
+    tls: ssl.SSLContext | None = None
     follow_redirects: bool = True
 
     def with_auth(self, auth: ClientMiddlewareType | None) -> Request:
         """This request carrying credential ``auth``."""
-        return dataclasses.replace(self, auth=auth)
+        return Request(
+            self.method,
+            self.url,
+            self.headers,
+            self.json,
+            self.data,
+            self.retry_safe,
+            self.middlewares,
+            auth,
+            self.tls,
+            self.follow_redirects,
+        )
+
+    def __repr__(self) -> str:
+        # Headers, bodies, the credential and the TLS context stay out: they may carry secrets.
+        return (
+            f"Request(method={self.method!r}, url={self.url!r}, retry_safe={self.retry_safe!r}, "
+            f"middlewares={self.middlewares!r}, follow_redirects={self.follow_redirects!r})"
+        )
 
 
 # --------------------------------------------------------------------------------------------------- validators
@@ -306,7 +324,7 @@ def redirect(request: Request, status: int, location: str | None) -> Request | N
         method, json, data = ("HEAD" if method == "HEAD" else "GET"), ABSENT, None
     if _origin(target) != _origin(request.url):
         headers = without_credentials(request.headers)
-        return dataclasses.replace(
-            request, method=method, url=target, headers=headers, json=json, data=data, middlewares=(), auth=None
+        return request._replace(
+            method=method, url=target, headers=headers, json=json, data=data, middlewares=(), auth=None
         )
-    return dataclasses.replace(request, method=method, url=target, json=json, data=data)
+    return request._replace(method=method, url=target, json=json, data=data)

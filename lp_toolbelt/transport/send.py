@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import random
 import time
@@ -56,6 +55,7 @@ from .wire import AiohttpSender, NetworkFailure, Sender, UnsendableRequest, Wire
 __all__ = ["Request", "Transport"]
 
 _NO_TIMER = contextlib.nullcontext()  # reusable: the async with of a guarded send()
+_UNREAD = RequestIdSlot(0)  # where no one reads the request id sent: nothing records into it
 _log = logging.getLogger("lp_toolbelt.transport")
 
 
@@ -244,42 +244,15 @@ class Transport:
         rec = None
         if tel is not None:
             rec = SendTelemetry(tel, component, service or self._allowlist.service_at(request.url))
-        if auth is None:
-            return await self._exchange(request, component, deadline, budget, policy, guarded, attempt_timeout, rec)
-        sent = await auth.authorize(request)
-        resp = await self._exchange(sent, component, deadline, budget, policy, guarded, attempt_timeout, rec)
-        if resp.status == 401:
-            request_id = request_id_slot().value
-            _log.info(
-                "%s: %s answered 401 (request id %s); renewing the credentials and sending once more",
-                component,
-                request.url.host,
-                request_id,
-                extra=_log_extra(component, request_id, None),
-            )
-            again = await auth.reauthorize(sent)
-            if again is not None:
-                resp = await self._exchange(again, component, deadline, budget, policy, guarded, attempt_timeout, rec)
-            else:
-                _log.debug("%s: the credentials cannot be renewed; the 401 is the answer", component)
-        return resp
-
-    async def _exchange(
-        self,
-        request: Request,
-        component: str,
-        deadline: float,
-        budget: float,
-        policy: RetryPolicy,
-        guarded: bool,
-        attempt_timeout: float | None,
-        rec: SendTelemetry | None = None,
-    ) -> HttpResponse:
-        """Attempts, redirects and retries of one (authorized) request, until an answer to return."""
+        sent = request if auth is None else await auth.authorize(request)
+        renewed = False  # the one renewal of the credentials after a 401
         retry_safe = is_retry_safe(request.method, request.retry_safe)
-        slot = request_id_slot()
+        # The request id sent is recorded only for someone who reads it: a span, or the retry and failure logs.
+        slot = request_id_slot() if rec is not None or _log.isEnabledFor(logging.INFO) else _UNREAD
+        request = sent
         attempt = 0
         redirects = 0
+        # Attempts, redirects and retries in one loop (one coroutine frame per call: this is the hot path).
         while True:
             remaining = deadline - self._clock()
             if remaining <= 0:
@@ -359,7 +332,7 @@ class Transport:
                     f"rate limited by the proxy (429) for {request.url.host} after {attempt + 1} attempt(s)",
                     status=429,
                 )
-            return HttpResponse(
+            resp = HttpResponse(
                 status,
                 headers,
                 wire.body,
@@ -368,6 +341,22 @@ class Transport:
                 reason=wire.reason,
                 component=component,
             )
+            if status != 401 or auth is None or renewed:
+                return resp
+            renewed = True
+            request_id = slot.value
+            _log.info(
+                "%s: %s answered 401 (request id %s); renewing the credentials and sending once more",
+                component,
+                request.url.host,
+                request_id,
+                extra=_log_extra(component, request_id, None),
+            )
+            again = await auth.reauthorize(sent)
+            if again is None:
+                _log.debug("%s: the credentials cannot be renewed; the 401 is the answer", component)
+                return resp
+            request, attempt, redirects = again, 0, 0
 
     async def _observed_attempt(
         self, rec: SendTelemetry, slot: RequestIdSlot, request: Request, attempt_timeout: float | None
@@ -384,7 +373,7 @@ class Transport:
             hosts = self.trace_propagation
             if rec.span is not None and hosts is not None and hosts.allows(request.url):
                 context = inject_trace_context(rec.span)
-                sent = dataclasses.replace(request, headers={**context, **(request.headers or {})})
+                sent = request._replace(headers={**context, **(request.headers or {})})
             wire = await self._attempt(sent, attempt_timeout)
         except NetworkFailure as err:
             rec.end(clock(), slot.value, None, _failure_code(err))

@@ -168,9 +168,10 @@ class ConversationUtil:
         """Scan the first record's transcript for keywords (pure, no I/O).
 
         One result per (keyword, matching message), by keyword as given, then transcript order. Only
-        ``TEXT_PLAIN`` texts and ``HOSTED_FILE`` captions count; matching is case-insensitive and literal
-        (``c++`` or ``?`` are plain text). Raises InvalidArgumentError (``conversation-util-general``) when there is
-        no record or no ``messageRecords``, or the keyword list is empty.
+        ``TEXT_PLAIN`` texts and ``HOSTED_FILE`` captions count; matching is literal (``c++`` or ``?`` are plain
+        text) and case-insensitive as JavaScript's ``i`` flag is. Raises InvalidArgumentError
+        (``conversation-util-general``) when there is no record or no ``messageRecords``, or the keyword list is
+        empty.
 
         Example::
 
