@@ -229,6 +229,8 @@ class ServiceAllowlist:
         compiled, decisions = self._dynamic
         allowed = decisions.get(key)
         if allowed is None:
+            if len(decisions) >= 1024:  # hosts a handler names itself: remembered, but not without bound
+                decisions.clear()
             allowed = decisions[key] = compiled.allows(url)
         return allowed
 
